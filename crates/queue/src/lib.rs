@@ -1,0 +1,1 @@
+//! The tablet's encrypted local record queue

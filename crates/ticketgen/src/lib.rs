@@ -1,0 +1,1 @@
+//! Synthetic vaccination tickets, rendered and photographed, deterministic from a seed
