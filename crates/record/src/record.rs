@@ -171,15 +171,15 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut VaccinationRecord)>)> = vec![
-            ("venue", Box::new(|r| r.venue = " ".into())),
-            ("venue", Box::new(|r| r.venue = "会".repeat(31))),
-            ("lot", Box::new(|r| r.lot = "A\u{0}B".into())),
-            ("maker", Box::new(|r| r.maker = String::new())),
-            ("operator", Box::new(|r| r.operator = "x".repeat(21))),
-            ("dose", Box::new(|r| r.dose = 0)),
-            ("id", Box::new(|r| r.id = Uuid::nil())),
-            ("reason", Box::new(|r| r.version = 2)),
+        let cases: Vec<(&str, fn(&mut VaccinationRecord))> = vec![
+            ("venue", |r| r.venue = " ".into()),
+            ("venue", |r| r.venue = "会".repeat(31)),
+            ("lot", |r| r.lot = "A\u{0}B".into()),
+            ("maker", |r| r.maker = String::new()),
+            ("operator", |r| r.operator = "x".repeat(21)),
+            ("dose", |r| r.dose = 0),
+            ("id", |r| r.id = Uuid::nil()),
+            ("reason", |r| r.version = 2),
         ];
         for (field, change) in cases {
             let mut r = sample();
