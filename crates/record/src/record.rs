@@ -171,7 +171,8 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(&str, fn(&mut VaccinationRecord))> = vec![
+        type Change = fn(&mut VaccinationRecord);
+        let cases: Vec<(&str, Change)> = vec![
             ("venue", |r| r.venue = " ".into()),
             ("venue", |r| r.venue = "会".repeat(31)),
             ("lot", |r| r.lot = "A\u{0}B".into()),
