@@ -1,0 +1,1 @@
+//! Wire format of tablet-to-server sync: canonical encoding, device signatures, acknowledgements
