@@ -1,0 +1,107 @@
+"""Train the OCR-line mask detector on squashed frames from prepare_data.py."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .nets import Detector
+
+
+def load(paths: list[Path]):
+    frames, masks = [], []
+    for p in paths:
+        d = np.load(p)
+        frames.append(d["frames"])
+        masks.append(d["masks"])
+    return np.concatenate(frames), np.concatenate(masks)
+
+
+def to_input(frames: np.ndarray, rng: np.random.Generator | None) -> torch.Tensor:
+    x = frames.astype(np.float32)[:, None] / 255.0
+    if rng is not None:
+        n = len(x)
+        x = (x - 0.5) * rng.uniform(0.6, 1.3, (n, 1, 1, 1)) + 0.5 + rng.uniform(-0.15, 0.15, (n, 1, 1, 1))
+        x = np.clip(x + rng.normal(0, 0.02, x.shape), 0, 1).astype(np.float32)
+    return torch.from_numpy(x - 0.5)
+
+
+def mask_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    # Supervise at the network's own 1/4 resolution; the exported graph upsamples afterwards.
+    small = F.interpolate(target, size=logits.shape[2:], mode="area")
+    bce = F.binary_cross_entropy_with_logits(logits, small, pos_weight=torch.tensor(4.0))
+    p = torch.sigmoid(logits)
+    dice = 1 - (2 * (p * small).sum((1, 2, 3)) + 1) / (p.sum((1, 2, 3)) + small.sum((1, 2, 3)) + 1)
+    return bce + dice.mean()
+
+
+def iou_at(model: Detector, frames: np.ndarray, masks: np.ndarray, threshold: float = 0.5) -> float:
+    model.eval()
+    inter = union = 0.0
+    with torch.no_grad():
+        for s in range(0, len(frames), 32):
+            p = model(to_input(frames[s : s + 32], None)) > threshold
+            t = torch.from_numpy(masks[s : s + 32][:, None] > 0)
+            inter += (p & t).sum().item()
+            union += (p | t).sum().item()
+    return inter / max(union, 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train", type=Path, nargs="+", required=True)
+    ap.add_argument("--val", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--max-minutes", type=float, default=25.0)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    frames, masks = load(args.train)
+    vframes, vmasks = load([args.val])
+    model = Detector()
+    params = sum(p.numel() for p in model.parameters())
+    steps = args.epochs * (len(frames) // args.batch_size)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.1)
+    started, history, step = time.time(), [], 0
+    for epoch in range(args.epochs):
+        model.train()
+        order = rng.permutation(len(frames))
+        total = 0.0
+        for s in range(0, len(order) - args.batch_size + 1, args.batch_size):
+            idx = np.sort(order[s : s + args.batch_size])
+            x = to_input(frames[idx], rng)
+            t = torch.from_numpy(masks[idx][:, None].astype(np.float32))
+            loss = mask_loss(model.forward_logits(x), t)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if step < steps - 1:
+                sched.step()
+            step += 1
+            total += loss.item()
+            if time.time() - started > args.max_minutes * 60:
+                break
+        history.append({"epoch": epoch + 1, "loss": total / max(len(order) // args.batch_size, 1),
+                        "val_iou": iou_at(model, vframes, vmasks), "minutes": (time.time() - started) / 60})
+        print(json.dumps(history[-1]), flush=True)
+        torch.save(model.state_dict(), args.out / "detector.pt")
+        if time.time() - started > args.max_minutes * 60:
+            break
+    (args.out / "detector_train.json").write_text(json.dumps({"parameters": params, "train_frames": len(frames), "val_frames": len(vframes), "history": history}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
