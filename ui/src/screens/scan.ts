@@ -1,0 +1,216 @@
+// Scanning: live preview with a guide frame, each frame's verdict at once, confirmation of
+// OCR-only reads, manual entry, and the session's recent saves.
+
+import { clear, h, messageLine } from "../dom";
+import { t } from "../i18n";
+import { Channel, api } from "../ipc";
+import type { Ctx, Screen } from "../main";
+import type { SaveOutcome, ScanEvent, ScanVerdict } from "../types";
+import { manualEntry } from "./manual";
+import { sourceSettings } from "./source";
+import { beep, ticketDigits, tone, verdictBody } from "./verdict";
+
+/** Statuses that never replace a shown OCR-only read awaiting the operator. */
+const QUIET = new Set(["pending", "unreadable"]);
+const RECENT_MAX = 8;
+
+export function scanScreen(ctx: Ctx): Screen {
+  const img = h("img", { class: "preview-img", "data-testid": "preview", alt: "" });
+  const frameTag = h("span", { class: "frame-tag", "data-testid": "preview-frame" });
+  const fpsTag = h("span", { class: "fps-tag", "data-testid": "preview-fps" });
+  const preview = h(
+    "div",
+    { class: "preview" },
+    img,
+    h("div", { class: "guide" }),
+    h("div", { class: "guide-hint" }, t("scan_hint")),
+    frameTag,
+    fpsTag,
+  );
+  const panel = h("section", { class: "verdict idle", "data-testid": "verdict", "data-status": "idle" });
+  const recent = h("ol", { class: "recent", "data-testid": "recent" });
+  const msg = messageLine("scan-message");
+  const toggle = h("button", { class: "primary", "data-testid": "scan-toggle" }, t("scan_start"));
+
+  let run = 0;
+  let running = false;
+  let shownFrame = 0;
+  let shown: ScanVerdict | null = null;
+  let previewUrl: string | null = null;
+  let pullTimer: number | undefined;
+
+  const addRecent = (digits: string, note: string) => {
+    recent.prepend(h("li", { "data-digits": digits }, h("b", {}, digits), ` ${note}`));
+    while (recent.children.length > RECENT_MAX) recent.lastElementChild?.remove();
+  };
+
+  const drawVerdict = (v: ScanVerdict) => {
+    shown = v;
+    panel.className = `verdict ${tone(v.status)}`;
+    panel.dataset.status = v.status === "accepted" && v.already_saved ? "already_saved" : v.status;
+    panel.dataset.frame = String(v.frame_id);
+    clear(panel, ...verdictBody(v));
+    if (v.status === "unconfirmed" && v.fields) panel.append(confirmControls(v));
+  };
+
+  const confirmControls = (v: ScanVerdict): HTMLElement => {
+    const fields = v.fields;
+    if (!fields) return h("div", {});
+    const fix = h("input", {
+      type: "text",
+      inputmode: "numeric",
+      class: "manual-digits",
+      "data-testid": "confirm-input",
+      value: fields.digits,
+    });
+    const result = messageLine("confirm-message");
+    const confirm = async () => {
+      try {
+        const outcome = await api.confirmRead(v.run, v.frame_id, fix.value.replace(/\s/g, ""));
+        onSaved(outcome, v.frame_id);
+        result.show(outcome.status === "saved" ? t("st_saved") : t("st_duplicate"), outcome.status === "saved" ? "ok" : "error");
+      } catch (e) {
+        result.show((e as { message: string }).message);
+      }
+    };
+    return h(
+      "div",
+      { class: "confirm" },
+      h(
+        "div",
+        { class: "confirm-row" },
+        v.crop_jpeg && h("img", { class: "crop", "data-testid": "confirm-crop", src: `data:image/jpeg;base64,${v.crop_jpeg}` }),
+        ticketDigits(fields, "confirm-digits"),
+      ),
+      h("label", { class: "field" }, h("span", {}, t("fix_digits")), fix),
+      result.el,
+      h("button", { class: "primary wide", "data-testid": "confirm-submit", onclick: () => void confirm() }, t("confirm_read")),
+    );
+  };
+
+  const onSaved = (outcome: SaveOutcome, frameId: number | null) => {
+    if (outcome.status === "saved") {
+      beep();
+      addRecent(outcome.fields.digits, frameId ? `#${frameId}` : t("manual_title"));
+    }
+    void ctx.refresh();
+  };
+
+  const onEvent = (ev: ScanEvent) => {
+    if (ev.run !== run) return; // a stopped run's late message
+    if (ev.type === "stats") {
+      fpsTag.textContent = t("preview_fps", { fps: ev.preview_fps.toFixed(1) });
+      fpsTag.dataset.fps = String(ev.preview_fps);
+      return;
+    }
+    if (ev.type === "stopped") {
+      setRunning(false);
+      if (ev.reason) msg.show(ev.reason);
+      return;
+    }
+    // A verdict belongs to its frame: an older frame's verdict never replaces a newer one.
+    if (ev.frame_id <= shownFrame) return;
+    shownFrame = ev.frame_id;
+    if (shown?.status === "unconfirmed" && QUIET.has(ev.status)) return;
+    drawVerdict(ev);
+    if (ev.status === "accepted" && !ev.already_saved && ev.fields) {
+      beep();
+      addRecent(ev.fields.digits, `#${ev.frame_id}`);
+      void ctx.refresh();
+    }
+  };
+
+  const showJpeg = (bytes: ArrayBuffer) => {
+    if (bytes.byteLength < 8) return;
+    const id = Number(new DataView(bytes).getBigUint64(0, true));
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = URL.createObjectURL(new Blob([bytes.slice(8)], { type: "image/jpeg" }));
+    img.src = previewUrl;
+    frameTag.textContent = `#${id}`;
+    frameTag.dataset.frame = String(id);
+  };
+
+  const pullFrom = (url: string) => {
+    // Pulls the next preview when the last has been drawn, so requests never pile up.
+    let n = 0;
+    const next = () => {
+      pullTimer = window.setTimeout(() => {
+        if (running) img.src = `${url}?n=${++n}`;
+      }, 0);
+    };
+    img.onload = next;
+    img.onerror = next;
+    img.src = `${url}?n=${++n}`;
+  };
+
+  const setRunning = (on: boolean) => {
+    running = on;
+    toggle.textContent = on ? t("scan_stop") : t("scan_start");
+    toggle.dataset.running = String(on);
+  };
+
+  const start = async () => {
+    msg.show("");
+    if (!ctx.status.session) {
+      msg.show(t("session_needed"));
+      return;
+    }
+    const events = new Channel<ScanEvent>();
+    events.onmessage = onEvent;
+    const previewChannel = new Channel<ArrayBuffer>();
+    previewChannel.onmessage = showJpeg;
+    try {
+      // Take the run id before any message of the run can arrive.
+      run = -1;
+      const started = await api.startScan(events, previewChannel);
+      run = started.run;
+      shownFrame = 0;
+      shown = null;
+      setRunning(true);
+      if (started.preview_url) pullFrom(started.preview_url);
+    } catch (e) {
+      msg.show((e as { message: string }).message);
+    }
+  };
+
+  const stop = async () => {
+    setRunning(false);
+    window.clearTimeout(pullTimer);
+    img.onload = null;
+    img.onerror = null;
+    await api.stopScan().catch(() => undefined);
+  };
+
+  toggle.addEventListener("click", () => void (running ? stop() : start()));
+
+  const el = h(
+    "div",
+    { class: "scan", "data-testid": "screen-scan" },
+    h("div", { class: "scan-left" }, preview, h("div", { class: "row" }, toggle), msg.el, sourceSettings(async () => {
+      if (running) {
+        await stop();
+        await start();
+      }
+    })),
+    h(
+      "div",
+      { class: "scan-right" },
+      panel,
+      manualEntry((outcome) => onSaved(outcome, null)),
+      h("section", { class: "card" }, h("h3", {}, t("recent")), recent),
+    ),
+  );
+
+  clear(panel, h("div", { class: "verdict-title" }, t("scan_hint")));
+  if (ctx.status.session) void start();
+  else msg.show(t("session_needed"));
+
+  return {
+    el,
+    leave: async () => {
+      if (running) await stop();
+      if (previewUrl) URL.revokeObjectURL(previewUrl);
+    },
+  };
+}
+
