@@ -1,0 +1,156 @@
+//! Hooks for the sync client: what to upload, and what the server said.
+//!
+//! Each version is acknowledged on its own, so an acknowledgement for an older version can
+//! never mark a later correction as synced, and never changes any payload.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::json;
+use vrs_record::{check_text, VaccinationRecord};
+
+use crate::audit;
+use crate::clock::from_ms;
+use crate::error::{QueueError, Result};
+use crate::records::{open_version, seal_quarantine};
+use crate::state::State;
+use crate::store::Queue;
+
+/// A version waiting for the server's acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRecord {
+    pub record: VaccinationRecord,
+    /// When this version was committed on the tablet.
+    pub queued_at: DateTime<Utc>,
+}
+
+/// Re-derives a record's state from its current version's flags.
+fn refresh_state(conn: &Connection, id: &str) -> Result<()> {
+    let (voided, synced, quarantined): (bool, bool, bool) = conn.query_row(
+        "SELECT v.voided, v.synced_ms IS NOT NULL, v.quarantine IS NOT NULL
+         FROM records r JOIN versions v ON v.id = r.id AND v.version = r.current_version
+         WHERE r.id = ?1",
+        [id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+    )?;
+    let state = State::of_version(voided, synced, quarantined);
+    conn.execute(
+        "UPDATE records SET state = ?1 WHERE id = ?2",
+        params![state.as_str(), id],
+    )?;
+    Ok(())
+}
+
+impl Queue {
+    /// Versions not yet acknowledged nor quarantined, oldest first, at most `limit`.
+    /// A version whose row fails authentication is left out here (it cannot be uploaded);
+    /// `verify` and `list` report it.
+    pub fn pending(&self, limit: usize) -> Result<Vec<PendingRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, version, voided, sealed, queued_ms FROM versions
+             WHERE synced_ms IS NULL AND quarantine IS NULL ORDER BY seq LIMIT ?1",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map([limit], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, u32>(1)?,
+                    row.get::<_, bool>(2)?,
+                    row.get::<_, Vec<u8>>(3)?,
+                    row.get::<_, i64>(4)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, version, voided, sealed, queued_ms)| {
+                open_version(
+                    &self.keys, &id, version, voided, &sealed, queued_ms, None, None,
+                )
+                .ok()
+            })
+            .map(|view| PendingRecord {
+                record: view.record,
+                queued_at: view.queued_at,
+            })
+            .collect())
+    }
+
+    fn version_flags(&self, id: &str, version: u32) -> Result<(Option<i64>, bool)> {
+        self.conn
+            .query_row(
+                "SELECT synced_ms, quarantine IS NOT NULL FROM versions WHERE id = ?1 AND version = ?2",
+                params![id, version],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| QueueError::VersionNotFound {
+                id: id.to_string(),
+                version,
+            })
+    }
+
+    /// Marks one version as acknowledged by the server. Repeating it changes nothing.
+    pub fn mark_synced(
+        &mut self,
+        id: &str,
+        version: u32,
+        server_received_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let (synced, _) = self.version_flags(id, version)?;
+        if synced.is_some() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE versions SET synced_ms = ?1 WHERE id = ?2 AND version = ?3 AND synced_ms IS NULL",
+            params![server_received_at.timestamp_millis(), id, version],
+        )?;
+        refresh_state(&tx, id)?;
+        audit::append(
+            &tx,
+            &self.keys,
+            "synced",
+            Some((id, version)),
+            &json!({ "server_received_at": server_received_at.to_rfc3339() }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets one version aside: the server refused it, for `reason`. It is no longer pending.
+    pub fn quarantine(&mut self, id: &str, version: u32, reason: &str) -> Result<()> {
+        check_text("reason", reason)?;
+        let (synced, quarantined) = self.version_flags(id, version)?;
+        if synced.is_some() {
+            return Err(QueueError::NotAllowed {
+                id: id.to_string(),
+                reason: format!("version {version} is already synced"),
+            });
+        }
+        if quarantined {
+            return Ok(());
+        }
+        let sealed = seal_quarantine(&self.keys, id, version, reason)?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE versions SET quarantine = ?1 WHERE id = ?2 AND version = ?3",
+            params![sealed, id, version],
+        )?;
+        refresh_state(&tx, id)?;
+        audit::append(
+            &tx,
+            &self.keys,
+            "quarantine",
+            Some((id, version)),
+            &json!({ "reason": reason }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// When the server acknowledged a version, if it did.
+    pub fn synced_at(&self, id: &str, version: u32) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.version_flags(id, version)?.0.map(from_ms))
+    }
+}
