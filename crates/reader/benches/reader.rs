@@ -1,0 +1,432 @@
+//! Reader benchmark: decoders on the zxing black-box photos, our reader on generated tickets.
+//!
+//! `cargo bench -p vrs-reader --bench reader -- [--camera N] [--scan N] [--skip-zxing]
+//!  [--max-side PX] [--scales 0.5,1.5] [--rqrr] [--no-ocr]`
+//!
+//! The options after `--` change the reader's configuration, to compare choices.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use image::{DynamicImage, GrayImage};
+use vrs_reader::codes::{rqrr_decode, rxing_decode, Symbology};
+use vrs_reader::{Reader, ReaderConfig, Status};
+use vrs_ticketgen::{generate, Capture, GenOptions};
+
+const ZXING: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/testdata/zxing-blackbox"
+);
+
+struct Options {
+    camera: u64,
+    scan: u64,
+    zxing: bool,
+    config: ReaderConfig,
+}
+
+fn parse_options() -> Options {
+    let mut options = Options {
+        camera: 1000,
+        scan: 0,
+        zxing: true,
+        config: ReaderConfig::default(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
+        match arg.as_str() {
+            "--camera" => options.camera = value().parse().unwrap(),
+            "--scan" => options.scan = value().parse().unwrap(),
+            "--skip-zxing" => options.zxing = false,
+            "--max-side" => options.config.max_decode_side = value().parse().unwrap(),
+            "--scales" => {
+                let text = value();
+                options.config.extra_scales = text
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse().unwrap())
+                    .collect();
+            }
+            "--rqrr" => options.config.run_rqrr = true,
+            "--no-rqrr" => options.config.run_rqrr = false,
+            "--no-ocr" => options.config.run_ocr = false,
+            "--bench" => {}
+            other => panic!("unknown option {other}"),
+        }
+    }
+    options
+}
+
+/// Median and 95th percentile of durations, in milliseconds.
+fn percentiles(times: &mut [Duration]) -> (f64, f64) {
+    if times.is_empty() {
+        return (0.0, 0.0);
+    }
+    times.sort();
+    let at = |q: f64| {
+        let index = ((times.len() - 1) as f64 * q).round() as usize;
+        times[index].as_secs_f64() * 1000.0
+    };
+    (at(0.5), at(0.95))
+}
+
+struct Sample {
+    path: PathBuf,
+    gray: GrayImage,
+    image: DynamicImage,
+    expected: String,
+    symbology: Symbology,
+}
+
+fn zxing_samples(root: &Path) -> Vec<Sample> {
+    let mut samples = Vec::new();
+    let mut folders: Vec<_> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let name = folder.file_name().unwrap().to_string_lossy().to_string();
+        let symbology = if name.starts_with("codabar") {
+            Symbology::Codabar
+        } else {
+            Symbology::Qr
+        };
+        let mut pngs: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "png"))
+            .collect();
+        pngs.sort();
+        for path in pngs {
+            let text = path.with_extension("txt");
+            // Byte-exact, no trimming (the folder's README).
+            let expected = String::from_utf8(std::fs::read(&text).unwrap()).unwrap();
+            let image = image::open(&path).unwrap();
+            samples.push(Sample {
+                path,
+                gray: image.to_luma8(),
+                image,
+                expected,
+                symbology,
+            });
+        }
+    }
+    samples
+}
+
+#[derive(Default)]
+struct Tally {
+    qr_right: usize,
+    qr_total: usize,
+    codabar_right: usize,
+    codabar_total: usize,
+    times: Vec<Duration>,
+}
+
+impl Tally {
+    fn add(&mut self, sample: &Sample, got: Option<&str>, time: Duration) {
+        let right = got == Some(sample.expected.as_str());
+        match sample.symbology {
+            Symbology::Qr => {
+                self.qr_total += 1;
+                self.qr_right += usize::from(right);
+            }
+            Symbology::Codabar => {
+                self.codabar_total += 1;
+                self.codabar_right += usize::from(right);
+            }
+        }
+        self.times.push(time);
+    }
+
+    fn row(&mut self, name: &str) -> String {
+        let (median, p95) = percentiles(&mut self.times);
+        let codabar = if self.codabar_total == 0 {
+            "–".to_string()
+        } else {
+            format!("{}/{}", self.codabar_right, self.codabar_total)
+        };
+        format!(
+            "| {name} | {}/{} | {codabar} | {median:.2} | {p95:.2} |",
+            self.qr_right, self.qr_total
+        )
+    }
+}
+
+fn zbar_available() -> bool {
+    Command::new("zbarimg")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// zbarimg's text for one file: `--raw` adds one newline after each symbol.
+fn zbar_decode(path: &Path, symbology: Symbology) -> Option<String> {
+    let enable = match symbology {
+        Symbology::Qr => "qrcode.enable",
+        Symbology::Codabar => "codabar.enable",
+    };
+    let output = Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sdisable", &format!("-S{enable}")])
+        .arg(path)
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let mut text = String::from_utf8(output.stdout).ok()?;
+    text.pop();
+    if symbology == Symbology::Codabar {
+        // zbar keeps the start/stop letters; zxing's expected text does not.
+        let inner = text
+            .get(1..text.len().saturating_sub(1))
+            .map(str::to_string);
+        return inner;
+    }
+    Some(text)
+}
+
+fn bench_zxing(config: &ReaderConfig) {
+    let root = Path::new(ZXING);
+    if !root.is_dir() {
+        println!("zxing black-box set missing at {ZXING}; skipped");
+        return;
+    }
+    let samples = zxing_samples(root);
+    let mut rxing = Tally::default();
+    let mut rqrr = Tally::default();
+    let mut ours = Tally::default();
+    let mut zbar = Tally::default();
+    let reader = Reader::new(ReaderConfig {
+        run_ocr: false,
+        ..config.clone()
+    })
+    .unwrap();
+    let use_zbar = zbar_available();
+    let mut rqrr_added = Vec::new();
+    let mut ours_missed = Vec::new();
+    for sample in &samples {
+        let started = Instant::now();
+        let got = rxing_decode(&sample.gray, sample.symbology);
+        rxing.add(sample, got.as_deref(), started.elapsed());
+        let rxing_right = got.as_deref() == Some(sample.expected.as_str());
+
+        if sample.symbology == Symbology::Qr {
+            let started = Instant::now();
+            let got = rqrr_decode(&sample.gray);
+            rqrr.add(sample, got.as_deref(), started.elapsed());
+            if !rxing_right && got.as_deref() == Some(sample.expected.as_str()) {
+                rqrr_added.push(sample.path.clone());
+            }
+        }
+
+        let report = reader.read_image(&sample.image);
+        let got = match sample.symbology {
+            Symbology::Qr => report.qr.as_deref(),
+            Symbology::Codabar => report.nw7.as_deref(),
+        };
+        if got != Some(sample.expected.as_str()) {
+            ours_missed.push(sample.path.clone());
+        }
+        ours.add(sample, got, report.elapsed);
+
+        if use_zbar {
+            let started = Instant::now();
+            let got = zbar_decode(&sample.path, sample.symbology);
+            zbar.add(sample, got.as_deref(), started.elapsed());
+        }
+    }
+    println!("\nzxing black-box set ({} images)\n", samples.len());
+    println!("| decoder | QR exact | Codabar exact | median ms | p95 ms |");
+    println!("| --- | --- | --- | --- | --- |");
+    println!("{}", rxing.row("rxing 0.9 alone (native size)"));
+    println!("{}", rqrr.row("rqrr 0.11 alone (QR only)"));
+    println!(
+        "{}",
+        ours.row(&format!(
+            "vrs-reader (max side {}, extra scales {:?}, rqrr {}, no OCR)",
+            config.max_decode_side, config.extra_scales, config.run_rqrr
+        ))
+    );
+    if use_zbar {
+        println!("{}", zbar.row("zbarimg 0.23 (a process per image)"));
+    } else {
+        println!("| zbarimg | not installed | | | |");
+    }
+    println!("\nrqrr right where rxing missed: {rqrr_added:?}");
+    println!("vrs-reader missed: {ours_missed:?}");
+}
+
+#[derive(Default)]
+struct Generated {
+    total: usize,
+    qr_printed: usize,
+    qr_right: usize,
+    qr_wrong: usize,
+    nw7_printed: usize,
+    nw7_right: usize,
+    nw7_wrong: usize,
+    ocr_right: usize,
+    ocr_wrong: usize,
+    accepted: usize,
+    unconfirmed: usize,
+    mismatch: usize,
+    invalid: usize,
+    unreadable: usize,
+    wrong_accepted: usize,
+    wrong_unconfirmed: usize,
+    times: Vec<Duration>,
+}
+
+fn strip_guards(nw7: &str) -> String {
+    nw7.trim_matches(|c: char| matches!(c.to_ascii_uppercase(), 'A' | 'B' | 'C' | 'D'))
+        .to_string()
+}
+
+fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64) {
+    if count == 0 {
+        return;
+    }
+    let reader = Reader::new(config.clone()).unwrap();
+    let options = GenOptions {
+        capture,
+        ..GenOptions::default()
+    };
+    let mut tally = Generated::default();
+    let mut failures = Vec::new();
+    for seed in 0..count {
+        // Seeds far from the tests' so the benchmark is not tuned on them.
+        let sample = generate(1_000_000 + seed, &options);
+        let label = sample.label;
+        let image = DynamicImage::ImageRgb8(sample.image);
+        let report = reader.read_image(&image);
+        tally.total += 1;
+        tally.times.push(report.elapsed);
+        if let Some(printed) = &label.qr {
+            tally.qr_printed += 1;
+            match &report.qr {
+                Some(read) if read == printed => tally.qr_right += 1,
+                Some(_) => tally.qr_wrong += 1,
+                None => {}
+            }
+        }
+        if let Some(printed) = &label.nw7 {
+            tally.nw7_printed += 1;
+            match &report.nw7 {
+                Some(read) if *read == strip_guards(printed) => tally.nw7_right += 1,
+                Some(_) => tally.nw7_wrong += 1,
+                None => {}
+            }
+        }
+        match &report.ocr {
+            Some(line) if line.digits == label.line => tally.ocr_right += 1,
+            Some(_) => tally.ocr_wrong += 1,
+            None => {}
+        }
+        let right_ticket = report
+            .verdict
+            .ticket
+            .as_ref()
+            .map(|t| t.digits() == label.line);
+        match report.verdict.status {
+            Status::Accepted => {
+                tally.accepted += 1;
+                if right_ticket != Some(true) {
+                    tally.wrong_accepted += 1;
+                }
+            }
+            Status::Unconfirmed => {
+                tally.unconfirmed += 1;
+                if right_ticket != Some(true) {
+                    tally.wrong_unconfirmed += 1;
+                }
+            }
+            Status::Mismatch => tally.mismatch += 1,
+            Status::Invalid => tally.invalid += 1,
+            Status::Unreadable => tally.unreadable += 1,
+        }
+        let code_missed = (label.qr.is_some() && report.qr.as_ref() != label.qr.as_ref())
+            || (label.nw7.is_some()
+                && report.nw7.as_deref() != label.nw7.as_deref().map(strip_guards).as_deref());
+        if code_missed || report.verdict.status != Status::Accepted {
+            failures.push(format!(
+                "seed {}: {} qr {:?}/{:?} nw7 {:?}/{:?} ocr {:?}",
+                label.seed,
+                report.verdict.status,
+                report.qr,
+                label.qr,
+                report.nw7,
+                label.nw7,
+                report.ocr.as_ref().map(|l| &l.digits)
+            ));
+        }
+    }
+    let t = &mut tally;
+    let (median, p95) = percentiles(&mut t.times);
+    let pct = |n: usize, of: usize| 100.0 * n as f64 / of.max(1) as f64;
+    println!(
+        "\ngenerated {} tickets ({} images, seeds 1000000..)\n",
+        capture.name(),
+        t.total
+    );
+    println!("| source | read right | read wrong | printed on |");
+    println!("| --- | --- | --- | --- |");
+    println!(
+        "| QR | {} ({:.1} %) | {} | {} |",
+        t.qr_right,
+        pct(t.qr_right, t.qr_printed),
+        t.qr_wrong,
+        t.qr_printed
+    );
+    println!(
+        "| NW-7 | {} ({:.1} %) | {} | {} |",
+        t.nw7_right,
+        pct(t.nw7_right, t.nw7_printed),
+        t.nw7_wrong,
+        t.nw7_printed
+    );
+    println!(
+        "| OCR line | {} ({:.1} %) | {} | {} |",
+        t.ocr_right,
+        pct(t.ocr_right, t.total),
+        t.ocr_wrong,
+        t.total
+    );
+    println!("\n| accepted | unconfirmed | mismatch | invalid | unreadable | wrong accepted | wrong unconfirmed | median ms | p95 ms |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!(
+        "| {} | {} | {} | {} | {} | {} | {} | {median:.1} | {p95:.1} |",
+        t.accepted,
+        t.unconfirmed,
+        t.mismatch,
+        t.invalid,
+        t.unreadable,
+        t.wrong_accepted,
+        t.wrong_unconfirmed
+    );
+    for failure in failures.iter().take(30) {
+        println!("  {failure}");
+    }
+}
+
+fn main() {
+    let options = parse_options();
+    println!("reader config: {:?}", options.config);
+    if options.zxing {
+        bench_zxing(&options.config);
+    }
+    bench_generated(
+        &options.config,
+        Capture::Camera {
+            width: 1280,
+            height: 720,
+        },
+        options.camera,
+    );
+    bench_generated(&options.config, Capture::FlatbedScan, options.scan);
+}

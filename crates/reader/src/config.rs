@@ -1,0 +1,124 @@
+//! What the reader tries on each image.
+
+use crate::error::ReaderError;
+
+/// Settings of a [`crate::Reader`]. `Default` holds the measured choices (docs/benchmarks.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReaderConfig {
+    /// Frames whose longer side exceeds this are downscaled before code decoding: rxing finds
+    /// far fewer codes in 8–9 MP frames than in downscaled ones.
+    pub max_decode_side: u32,
+    /// Further scales (relative to the downscaled frame) tried, in order, for a code the first
+    /// pass missed.
+    pub extra_scales: Vec<f32>,
+    /// Run rqrr as a second opinion on QR codes rxing missed.
+    pub run_rqrr: bool,
+    /// Read the OCR line.
+    pub run_ocr: bool,
+    /// The least sure digit of an OCR read must reach this, or the read is dropped.
+    pub ocr_min_confidence: f32,
+    /// Files larger than this many bytes are refused before decoding.
+    pub max_file_bytes: u64,
+    /// Images wider or higher than this many pixels are refused.
+    pub max_image_side: u32,
+}
+
+/// Default bar for OCR digit confidence; the OCR crate's own choice.
+pub const DEFAULT_OCR_MIN_CONFIDENCE: f32 = vrs_ocr::DEFAULT_MIN_CONFIDENCE;
+
+impl Default for ReaderConfig {
+    fn default() -> Self {
+        ReaderConfig {
+            max_decode_side: 1600,
+            extra_scales: vec![0.5],
+            run_rqrr: false,
+            run_ocr: true,
+            ocr_min_confidence: DEFAULT_OCR_MIN_CONFIDENCE,
+            max_file_bytes: 100 * 1024 * 1024,
+            max_image_side: 12_000,
+        }
+    }
+}
+
+impl ReaderConfig {
+    /// Checks every setting; the error names the field.
+    pub fn validate(&self) -> Result<(), ReaderError> {
+        let fail = |field, reason: String| Err(ReaderError::Config { field, reason });
+        if !(64..=20_000).contains(&self.max_decode_side) {
+            return fail(
+                "max_decode_side",
+                format!("{} is outside 64–20000 pixels", self.max_decode_side),
+            );
+        }
+        if let Some(bad) = self
+            .extra_scales
+            .iter()
+            .find(|s| !(s.is_finite() && **s > 0.05 && **s <= 4.0))
+        {
+            return fail(
+                "extra_scales",
+                format!("{bad} is outside 0.05–4 (exclusive of 0.05)"),
+            );
+        }
+        if !(0.0..=1.0).contains(&self.ocr_min_confidence) {
+            return fail(
+                "ocr_min_confidence",
+                format!("{} is outside 0–1", self.ocr_min_confidence),
+            );
+        }
+        if self.max_file_bytes == 0 {
+            return fail("max_file_bytes", "must be above 0".into());
+        }
+        if self.max_image_side < 16 {
+            return fail(
+                "max_image_side",
+                format!("{} is below 16 pixels", self.max_image_side),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid_and_bad_fields_are_named() {
+        assert!(ReaderConfig::default().validate().is_ok());
+        let cases: [(&str, ReaderConfig); 4] = [
+            (
+                "max_decode_side",
+                ReaderConfig {
+                    max_decode_side: 10,
+                    ..Default::default()
+                },
+            ),
+            (
+                "extra_scales",
+                ReaderConfig {
+                    extra_scales: vec![f32::NAN],
+                    ..Default::default()
+                },
+            ),
+            (
+                "ocr_min_confidence",
+                ReaderConfig {
+                    ocr_min_confidence: 1.5,
+                    ..Default::default()
+                },
+            ),
+            (
+                "max_image_side",
+                ReaderConfig {
+                    max_image_side: 0,
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (field, config) in cases {
+            let message = config.validate().unwrap_err().to_string();
+            assert!(message.contains(field), "{message}");
+        }
+    }
+}
