@@ -1,0 +1,101 @@
+//! `vrs-server admin …`: operator commands on the store.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use chrono::Utc;
+use vrs_ticket::MunicipalityCode;
+
+use crate::cli::{AdminCommand, DeviceCommand, MunicipalityCommand};
+use crate::codes::{new_activation_code, new_token, secret_hash, ACTIVATION_CODE_LIFETIME};
+use crate::export::{encode_table, register_table, CsvEncoding};
+use crate::store::{NewActivationCode, Store};
+
+pub async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::Municipality(MunicipalityCommand::Add { code, name }) => {
+            let code = parse_code(&code)?;
+            vrs_record::check_text("reason", &name).context("municipality name")?;
+            store
+                .add_municipality(code, name.trim(), Utc::now())
+                .await?;
+            println!("municipality {code} {} added", name.trim());
+        }
+        AdminCommand::Municipality(MunicipalityCommand::Token { code }) => {
+            let code = known_municipality(store, &code).await?;
+            let token = new_token()?;
+            store
+                .add_municipality_token(&secret_hash(&token), code, Utc::now())
+                .await?;
+            eprintln!("export token for municipality {code} (shown once):");
+            println!("{token}");
+        }
+        AdminCommand::Device(DeviceCommand::Issue {
+            municipality,
+            venue,
+        }) => {
+            let municipality = known_municipality(store, &municipality).await?;
+            vrs_record::check_text("venue", &venue)?;
+            let code = new_activation_code()?;
+            let now = Utc::now();
+            let expires_at = now + ACTIVATION_CODE_LIFETIME;
+            store
+                .issue_activation_code(NewActivationCode {
+                    code_hash: secret_hash(&code),
+                    municipality,
+                    venue: venue.clone(),
+                    issued_at: now,
+                    expires_at,
+                })
+                .await?;
+            eprintln!(
+                "one-time activation code for {venue} ({municipality}), valid until {}:",
+                expires_at.to_rfc3339()
+            );
+            println!("{code}");
+        }
+        AdminCommand::Device(DeviceCommand::Revoke { device }) => {
+            if !store.revoke_device(&device, Utc::now()).await? {
+                bail!("device {device:?} is not enrolled");
+            }
+            println!("device {device} revoked");
+        }
+        AdminCommand::Export {
+            municipality,
+            csv,
+            encoding,
+        } => {
+            let code = known_municipality(store, &municipality).await?;
+            let Some(encoding) = CsvEncoding::parse(&encoding) else {
+                bail!("--encoding {encoding:?}: use utf-8 or shift_jis");
+            };
+            let records = store.visible_records(code).await?;
+            let table = register_table(&records);
+            let bytes = encode_table(&table, encoding)?;
+            write_file(&csv, &bytes)?;
+            println!(
+                "{} ticket holders, {} records written to {}",
+                table.len().saturating_sub(1),
+                records.len(),
+                csv.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn parse_code(text: &str) -> anyhow::Result<MunicipalityCode> {
+    MunicipalityCode::parse(text).with_context(|| format!("municipality {text:?}"))
+}
+
+async fn known_municipality(store: &Store, text: &str) -> anyhow::Result<MunicipalityCode> {
+    let code = parse_code(text)?;
+    if store.municipality(code).await?.is_none() {
+        bail!("municipality {code} is not registered; add it with `admin municipality add`");
+    }
+    Ok(code)
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("--csv {}", path.display()))
+}

@@ -1,0 +1,668 @@
+//! The embedded store: one SQLite file (WAL, `synchronous=FULL`), calls run on blocking threads.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use vrs_record::{Uuid, VaccinationRecord};
+use vrs_sync_proto::{Outcome, RecordFlag};
+use vrs_ticket::MunicipalityCode;
+
+use super::decide::{conflict_reason, decide, Decision, KnownVersion};
+use super::migrate::{self, Applied};
+use super::model::*;
+use super::{parse_code, parse_record_json, status_text, EnrollError, StoreError};
+use crate::time::{from_db_text, to_db_text};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "vrs-server.sqlite3";
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        let dir = data_dir.to_path_buf();
+        let conn = tokio::task::spawn_blocking(move || open_blocking(&dir))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn call<R, E, F>(&self, work: F) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, E> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Task("SQLite connection lock poisoned".into()))?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    pub async fn add_municipality(
+        &self,
+        code: MunicipalityCode,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let name = name.to_string();
+        self.call(move |conn| {
+            let inserted = conn.execute(
+                "INSERT INTO municipalities (code, name, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (code) DO NOTHING",
+                params![code.to_string(), name, to_db_text(now)],
+            )?;
+            if inserted == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "municipality {code} already exists"
+                )));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn municipality(
+        &self,
+        code: MunicipalityCode,
+    ) -> Result<Option<Municipality>, StoreError> {
+        self.call(move |conn| {
+            let name: Option<String> = conn
+                .query_row(
+                    "SELECT name FROM municipalities WHERE code = ?1",
+                    [code.to_string()],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            Ok(name.map(|name| Municipality { code, name }))
+        })
+        .await
+    }
+
+    pub async fn issue_activation_code(&self, code: NewActivationCode) -> Result<(), StoreError> {
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO activation_codes (code_hash, municipality, venue, issued_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    code.code_hash,
+                    code.municipality.to_string(),
+                    code.venue,
+                    to_db_text(code.issued_at),
+                    to_db_text(code.expires_at)
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn enroll(
+        &self,
+        enrolment: Enrolment,
+        now: DateTime<Utc>,
+    ) -> Result<Device, EnrollError> {
+        self.call(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::from)?;
+            let code: Option<(String, String, String, Option<String>)> = tx
+                .query_row(
+                    "SELECT municipality, venue, expires_at, used_at FROM activation_codes
+                     WHERE code_hash = ?1",
+                    [&enrolment.code_hash],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                )
+                .optional()
+                .map_err(StoreError::from)?;
+            let Some((municipality, venue, expires_at, used_at)) = code else {
+                return Err(EnrollError::UnknownCode);
+            };
+            if used_at.is_some() {
+                return Err(EnrollError::Used);
+            }
+            let expires_at = db_time(&expires_at)?;
+            if expires_at <= now {
+                return Err(EnrollError::Expired(expires_at));
+            }
+            let exists: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
+                    [&enrolment.device_id],
+                    |row| row.get(0),
+                )
+                .map_err(StoreError::from)?;
+            if exists {
+                return Err(EnrollError::DeviceExists(enrolment.device_id));
+            }
+            tx.execute(
+                "UPDATE activation_codes SET used_at = ?2, used_by = ?3 WHERE code_hash = ?1",
+                params![enrolment.code_hash, to_db_text(now), enrolment.device_id],
+            )
+            .map_err(StoreError::from)?;
+            tx.execute(
+                "INSERT INTO devices (device_id, public_key, municipality, venue, enrolled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    enrolment.device_id,
+                    enrolment.public_key,
+                    municipality,
+                    venue,
+                    to_db_text(now)
+                ],
+            )
+            .map_err(StoreError::from)?;
+            tx.commit().map_err(StoreError::from)?;
+            Ok(Device {
+                device_id: enrolment.device_id,
+                public_key: enrolment.public_key,
+                municipality: parse_code(&municipality)?,
+                venue,
+                enrolled_at: now,
+                revoked_at: None,
+            })
+        })
+        .await
+    }
+
+    pub async fn device(&self, device_id: &str) -> Result<Option<Device>, StoreError> {
+        let device_id = device_id.to_string();
+        self.call(move |conn| {
+            let row: Option<RawDevice> = conn
+                .query_row(
+                    "SELECT public_key, municipality, venue, enrolled_at, revoked_at
+                     FROM devices WHERE device_id = ?1",
+                    [&device_id],
+                    |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            row.get(4)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((public_key, municipality, venue, enrolled_at, revoked_at)) = row else {
+                return Ok(None);
+            };
+            Ok(Some(Device {
+                device_id,
+                public_key,
+                municipality: parse_code(&municipality)?,
+                venue,
+                enrolled_at: db_time(&enrolled_at)?,
+                revoked_at: revoked_at.as_deref().map(db_time).transpose()?,
+            }))
+        })
+        .await
+    }
+
+    pub async fn revoke_device(
+        &self,
+        device_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let device_id = device_id.to_string();
+        self.call(move |conn| {
+            conn.execute(
+                "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
+                params![device_id, to_db_text(now)],
+            )?;
+            let known: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
+                [&device_id],
+                |row| row.get(0),
+            )?;
+            Ok(known)
+        })
+        .await
+    }
+
+    pub async fn add_municipality_token(
+        &self,
+        token_hash: &str,
+        code: MunicipalityCode,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let token_hash = token_hash.to_string();
+        self.call(move |conn| {
+            conn.execute(
+                "INSERT INTO municipality_tokens (token_hash, municipality, issued_at)
+                 VALUES (?1, ?2, ?3)",
+                params![token_hash, code.to_string(), to_db_text(now)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn token_municipality(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<MunicipalityCode>, StoreError> {
+        let token_hash = token_hash.to_string();
+        self.call(move |conn| {
+            let code: Option<String> = conn
+                .query_row(
+                    "SELECT municipality FROM municipality_tokens WHERE token_hash = ?1",
+                    [&token_hash],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            code.as_deref().map(parse_code).transpose()
+        })
+        .await
+    }
+
+    pub async fn ingest(
+        &self,
+        device: &Device,
+        records: Vec<VerifiedRecord>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<IngestResult>, StoreError> {
+        let device = device.clone();
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut results = Vec::with_capacity(records.len());
+            for verified in &records {
+                results.push(ingest_one(&tx, &device, verified, now)?);
+            }
+            tx.commit()?;
+            Ok(results)
+        })
+        .await
+    }
+
+    pub async fn correct_record(
+        &self,
+        corrected: VaccinationRecord,
+        now: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let id = corrected.id.to_string();
+            let current: Option<(u32, String)> = tx
+                .query_row(
+                    "SELECT (SELECT MAX(version) FROM records WHERE id = ?1), venue_municipality
+                     FROM records WHERE id = ?1 AND state = 'current'",
+                    [&id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((newest, venue_municipality)) = current else {
+                return Err(StoreError::NotFound(format!("record {id}")));
+            };
+            let mut record = corrected;
+            record.version = newest + 1;
+            let json = serde_json::to_string(&record)
+                .map_err(|e| StoreError::Corrupt(format!("record_json: {e}")))?;
+            tx.execute(
+                "UPDATE records SET state = 'superseded' WHERE id = ?1 AND state = 'current'",
+                [&id],
+            )?;
+            insert_row(
+                &tx,
+                &RowInsert {
+                    record: &record,
+                    content_hash: &vrs_sync_proto::content_hash(&record),
+                    origin: Origin::Server,
+                    state: RowState::Current,
+                    device_id: None,
+                    signature: None,
+                    venue_municipality: &venue_municipality,
+                    duplicate_dose: false,
+                    after_server_correction: false,
+                    record_json: &json,
+                    received_at: now,
+                },
+            )?;
+            tx.commit()?;
+            Ok(record.version)
+        })
+        .await
+    }
+
+    pub async fn versions(&self, id: Uuid) -> Result<Vec<StoredVersion>, StoreError> {
+        self.call(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {VERSION_COLUMNS} FROM records WHERE id = ?1 ORDER BY version"
+            ))?;
+            let rows = stmt.query_map([id.to_string()], raw_version)?;
+            rows.map(|row| stored_version(row?)).collect()
+        })
+        .await
+    }
+
+    pub async fn conflicts(&self, id: Uuid) -> Result<Vec<Conflict>, StoreError> {
+        self.call(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT version, content_hash, device_id, record_json, received_at
+                 FROM conflicts WHERE id = ?1 ORDER BY received_at",
+            )?;
+            let rows = stmt.query_map([id.to_string()], |row| {
+                Ok((
+                    row.get::<_, u32>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                ))
+            })?;
+            rows.map(|row| {
+                let (version, content_hash, device_id, json, received_at) = row?;
+                Ok(Conflict {
+                    id,
+                    version,
+                    content_hash,
+                    device_id,
+                    record: parse_record_json(&json)?,
+                    received_at: db_time(&received_at)?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    pub async fn visible_records(
+        &self,
+        code: MunicipalityCode,
+    ) -> Result<Vec<StoredVersion>, StoreError> {
+        self.call(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {VERSION_COLUMNS} FROM records
+                 WHERE state = 'current' AND status = 'active'
+                   AND (ticket_municipality = ?1 OR venue_municipality = ?1)
+                 ORDER BY ticket_municipality, ticket_number, dose, vaccinated_at"
+            ))?;
+            let rows = stmt.query_map([code.to_string()], raw_version)?;
+            rows.map(|row| stored_version(row?)).collect()
+        })
+        .await
+    }
+
+    pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
+        self.call(|conn| {
+            let (record_versions, distinct_records, conflicts) = conn.query_row(
+                "SELECT (SELECT COUNT(*) FROM records),
+                        (SELECT COUNT(DISTINCT id) FROM records),
+                        (SELECT COUNT(*) FROM conflicts)",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, i64>(2)?,
+                    ))
+                },
+            )?;
+            Ok(StoreCounts {
+                record_versions: record_versions.unsigned_abs(),
+                distinct_records: distinct_records.unsigned_abs(),
+                conflicts: conflicts.unsigned_abs(),
+            })
+        })
+        .await
+    }
+}
+
+fn open_blocking(dir: &Path) -> Result<Connection, StoreError> {
+    std::fs::create_dir_all(dir).map_err(|e| StoreError::DataDir {
+        path: dir.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut conn = Connection::open(dir.join(DB_FILE))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // WAL with FULL sync: a commit is on disk before the server acknowledges it.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate_blocking(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate_blocking(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+             checksum TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let applied: Vec<Applied> = {
+        let mut stmt = tx.prepare("SELECT version, checksum FROM schema_migrations")?;
+        let rows = stmt.query_map([], |row| {
+            Ok(Applied {
+                version: row.get(0)?,
+                checksum: row.get(1)?,
+            })
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for migration in migrate::pending(migrate::SQLITE, &applied).map_err(StoreError::Migration)? {
+        tx.execute_batch(migration.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                migration.version,
+                migration.name,
+                migration.checksum(),
+                to_db_text(Utc::now())
+            ],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn ingest_one(
+    tx: &rusqlite::Transaction<'_>,
+    device: &Device,
+    verified: &VerifiedRecord,
+    now: DateTime<Utc>,
+) -> Result<IngestResult, StoreError> {
+    let record = &verified.record;
+    let id = record.id.to_string();
+    let known = {
+        let mut stmt =
+            tx.prepare_cached("SELECT version, content_hash, origin FROM records WHERE id = ?1")?;
+        let rows = stmt.query_map([&id], |row| {
+            Ok((
+                row.get::<_, u32>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (version, content_hash, origin) = row?;
+            Ok(KnownVersion {
+                version,
+                content_hash,
+                origin: Origin::parse(&origin)
+                    .ok_or_else(|| StoreError::Corrupt(format!("origin {origin}")))?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?
+    };
+    match decide(record.version, &verified.content_hash, &known) {
+        Decision::AlreadyHad => Ok(IngestResult {
+            outcome: Outcome::AlreadyHad,
+            flags: vec![],
+            reason: None,
+        }),
+        Decision::Conflict => {
+            tx.prepare_cached(
+                "INSERT INTO conflicts (id, version, content_hash, device_id, signature, record_json, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![
+                id,
+                record.version,
+                verified.content_hash,
+                device.device_id,
+                verified.signature,
+                verified.record_json,
+                to_db_text(now)
+            ])?;
+            Ok(IngestResult {
+                outcome: Outcome::Rejected,
+                flags: vec![],
+                reason: Some(conflict_reason(record.version)),
+            })
+        }
+        Decision::Insert {
+            state,
+            after_server_correction,
+        } => {
+            let duplicate_dose = record.status == vrs_record::RecordStatus::Active
+                && tx
+                    .prepare_cached(
+                        "SELECT EXISTS (SELECT 1 FROM records
+                         WHERE ticket_municipality = ?1 AND ticket_number = ?2 AND dose = ?3
+                           AND id <> ?4 AND status = 'active' AND state IN ('current', 'held'))",
+                    )?
+                    .query_row(
+                        params![
+                            record.ticket.municipality().to_string(),
+                            record.ticket.number(),
+                            record.dose,
+                            id
+                        ],
+                        |row| row.get::<_, bool>(0),
+                    )?;
+            if state == RowState::Current {
+                tx.prepare_cached(
+                    "UPDATE records SET state = 'superseded' WHERE id = ?1 AND state = 'current'",
+                )?
+                .execute([&id])?;
+            }
+            insert_row(
+                tx,
+                &RowInsert {
+                    record,
+                    content_hash: &verified.content_hash,
+                    origin: Origin::Device,
+                    state,
+                    device_id: Some(&device.device_id),
+                    signature: Some(&verified.signature),
+                    venue_municipality: &device.municipality.to_string(),
+                    duplicate_dose,
+                    after_server_correction,
+                    record_json: &verified.record_json,
+                    received_at: now,
+                },
+            )?;
+            let mut flags = Vec::new();
+            if duplicate_dose {
+                flags.push(RecordFlag::DuplicateDose);
+            }
+            if after_server_correction {
+                flags.push(RecordFlag::AfterServerCorrection);
+            }
+            Ok(IngestResult {
+                outcome: Outcome::Accepted,
+                flags,
+                reason: None,
+            })
+        }
+    }
+}
+
+struct RowInsert<'a> {
+    record: &'a VaccinationRecord,
+    content_hash: &'a str,
+    origin: Origin,
+    state: RowState,
+    device_id: Option<&'a str>,
+    signature: Option<&'a str>,
+    venue_municipality: &'a str,
+    duplicate_dose: bool,
+    after_server_correction: bool,
+    record_json: &'a str,
+    received_at: DateTime<Utc>,
+}
+
+fn insert_row(tx: &rusqlite::Transaction<'_>, row: &RowInsert<'_>) -> Result<(), StoreError> {
+    let record = row.record;
+    tx.prepare_cached(
+        "INSERT INTO records (id, version, content_hash, origin, state, device_id, signature,
+             ticket_municipality, ticket_number, dose, venue_municipality, status, vaccinated_at,
+             duplicate_dose, after_server_correction, record_json, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        record.id.to_string(),
+        record.version,
+        row.content_hash,
+        row.origin.as_str(),
+        row.state.as_str(),
+        row.device_id,
+        row.signature,
+        record.ticket.municipality().to_string(),
+        record.ticket.number(),
+        record.dose,
+        row.venue_municipality,
+        status_text(record),
+        to_db_text(record.vaccinated_at.with_timezone(&Utc)),
+        row.duplicate_dose,
+        row.after_server_correction,
+        row.record_json,
+        to_db_text(row.received_at),
+    ])?;
+    Ok(())
+}
+
+/// public_key, municipality, venue, enrolled_at, revoked_at
+type RawDevice = (Vec<u8>, String, String, String, Option<String>);
+
+const VERSION_COLUMNS: &str = "record_json, content_hash, origin, state, venue_municipality, \
+     duplicate_dose, after_server_correction, received_at";
+
+type RawVersion = (String, String, String, String, String, bool, bool, String);
+
+fn raw_version(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawVersion> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    ))
+}
+
+fn stored_version(raw: RawVersion) -> Result<StoredVersion, StoreError> {
+    let (json, content_hash, origin, state, venue, duplicate_dose, after_correction, received_at) =
+        raw;
+    Ok(StoredVersion {
+        record: parse_record_json(&json)?,
+        content_hash,
+        origin: Origin::parse(&origin)
+            .ok_or_else(|| StoreError::Corrupt(format!("origin {origin}")))?,
+        state: RowState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
+        venue_municipality: parse_code(&venue)?,
+        duplicate_dose,
+        after_server_correction: after_correction,
+        received_at: db_time(&received_at)?,
+    })
+}
+
+fn db_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    from_db_text(text).ok_or_else(|| StoreError::Corrupt(format!("time {text}")))
+}
