@@ -1,22 +1,24 @@
-//! The OCR line reader: our detector and recognizer, run through one ocrs engine.
+//! The OCR line reader: our detector and recognizer, with one ocrs engine per reader.
 //!
-//! ocrs does the frame preparation, runs the detector, turns its mask into boxes and lines, and
-//! cuts each line out the way the recognizer was trained on. The recognizer itself is run here
-//! with rten on ocrs's prepared crop, because ocrs's own recognition result carries no
+//! ocrs prepares each band of the frame, runs our detector, turns its mask into word boxes and
+//! groups them into lines. The reader then cuts each likely line out upright (crate::crop) and
+//! runs our recognizer with rten itself, because ocrs's recognition result carries no
 //! per-character confidence, and the reader needs one to refuse doubtful reads.
 
 use std::path::Path;
 
+use image::imageops::FilterType;
 use image::GrayImage;
 use ocrs::{ImageSource, OcrEngine, OcrEngineParams, OcrInput};
 use rten::{Dimension, Model};
-use rten_imageproc::RotatedRect;
 use rten_tensor::prelude::*;
 use rten_tensor::{NdTensor, Tensor};
 
+use crate::crop::{upright_crop, BLACK};
 use crate::decode::{decode_greedy, DecodedLine};
 use crate::error::OcrError;
-use crate::geometry::{candidate_lines, widen_line};
+use crate::geometry::candidate_lines;
+use crate::tiles;
 
 /// Classes after the CTC blank, in the recognizer's output order.
 pub const ALPHABET: &str = "0123456789";
@@ -27,8 +29,6 @@ pub const LINE_DIGITS: usize = 18;
 pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.80;
 /// ocrs pads recognition batches to a multiple of this width; the recognizer was trained so.
 const PAD_MULTIPLE: usize = 50;
-/// Grey value ocrs uses for "outside the line" and for padding.
-const BLACK: f32 = -0.5;
 
 /// The shipped detector (models/ocr-line-detector.onnx, model card beside it).
 static BUNDLED_DETECTOR: &[u8] = include_bytes!("../../../models/ocr-line-detector.onnx");
@@ -39,8 +39,26 @@ static BUNDLED_RECOGNIZER: &[u8] = include_bytes!("../../../models/ocr-line-reco
 pub struct OcrLineReader {
     engine: OcrEngine,
     recognizer: Model,
+    /// The recognizer's fixed input height.
+    line_height: usize,
     alphabet: Vec<char>,
     min_confidence: f32,
+}
+
+/// A candidate line as the reader cuts it out for the recognizer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineCrop {
+    pub width: usize,
+    pub height: usize,
+    /// Row-major grey values in [-0.5, 0.5], -0.5 outside the line.
+    pub pixels: Vec<f32>,
+    /// Centre of the widened line, in the original frame's pixels (x, y).
+    pub center: (f32, f32),
+}
+
+struct Candidate {
+    crop: NdTensor<f32, 2>,
+    center: (f32, f32),
 }
 
 /// One recognised line, whether or not it passed the confidence bar.
@@ -60,9 +78,8 @@ impl OcrLineReader {
             })
         };
         let detection = load("detector", detector)?;
-        let recognition = load("recognizer", recognizer.clone())?;
-        let own_recognizer = load("recognizer", recognizer)?;
-        Self::from_models(detection, recognition, own_recognizer)
+        let recognition = load("recognizer", recognizer)?;
+        Self::from_models(detection, recognition)
     }
 
     /// Build from the models shipped in `models/`, compiled into the binary. Loading parses
@@ -82,16 +99,13 @@ impl OcrLineReader {
         Self::from_bytes(read(detector)?, read(recognizer)?)
     }
 
-    fn from_models(
-        detection: Model,
-        recognition: Model,
-        recognizer: Model,
-    ) -> Result<Self, OcrError> {
-        check_recognizer_shape(&recognizer)?;
+    fn from_models(detection: Model, recognizer: Model) -> Result<Self, OcrError> {
+        let line_height = check_recognizer_shape(&recognizer)?;
         check_detector_shape(&detection)?;
+        // ocrs runs the detector and groups words into lines; the line crop and the
+        // recognizer are ours (crate::crop), so ocrs gets no recognition model.
         let engine = OcrEngine::new(OcrEngineParams {
             detection_model: Some(detection),
-            recognition_model: Some(recognition),
             alphabet: Some(ALPHABET.to_owned()),
             ..Default::default()
         })
@@ -102,6 +116,7 @@ impl OcrLineReader {
         Ok(Self {
             engine,
             recognizer,
+            line_height,
             alphabet: ALPHABET.chars().collect(),
             min_confidence: DEFAULT_MIN_CONFIDENCE,
         })
@@ -126,18 +141,9 @@ impl OcrLineReader {
 
     /// The most confident 18-digit read among the candidate lines, before the confidence bar.
     pub fn best_read(&self, gray: &GrayImage) -> Result<Option<LineRead>, OcrError> {
-        let input = self.prepare(gray)?;
-        let words = self
-            .engine
-            .detect_words(&input)
-            .map_err(|e| OcrError::Engine {
-                stage: "detection",
-                reason: e.to_string(),
-            })?;
-        let lines = self.engine.find_text_lines(&input, &words);
         let mut best: Option<DecodedLine> = None;
-        for line in candidate_lines(lines) {
-            let decoded = self.recognize(&input, &widen_line(&line))?;
+        for candidate in self.candidates(gray)? {
+            let decoded = self.recognize(candidate.crop)?;
             if decoded.digits.chars().count() != LINE_DIGITS {
                 continue;
             }
@@ -152,6 +158,72 @@ impl OcrLineReader {
             digits: d.digits,
             confidences: d.confidences,
         }))
+    }
+
+    /// The recognizer's input for every candidate line, as the reader cuts it: for training the
+    /// recognizer on exactly what the reader will show it (models/training).
+    pub fn line_crops(&self, gray: &GrayImage) -> Result<Vec<LineCrop>, OcrError> {
+        Ok(self
+            .candidates(gray)?
+            .into_iter()
+            .map(|c| {
+                let [height, width] = c.crop.shape();
+                LineCrop {
+                    width,
+                    height,
+                    pixels: c.crop.iter().copied().collect(),
+                    center: c.center,
+                }
+            })
+            .collect())
+    }
+
+    /// Detect lines band by band (see [`crate::tiles`]), keep the likely ones, widen them and
+    /// cut them out.
+    fn candidates(&self, gray: &GrayImage) -> Result<Vec<Candidate>, OcrError> {
+        let plan = tiles::plan(gray.width(), gray.height());
+        let scaled;
+        let frame = if plan.scale < 1.0 {
+            scaled = image::imageops::resize(
+                gray,
+                plan.scaled_width,
+                plan.scaled_height,
+                FilterType::Triangle,
+            );
+            &scaled
+        } else {
+            gray
+        };
+        let mut found = Vec::new();
+        for &top in &plan.band_tops {
+            let band_height = plan.band_height();
+            let band;
+            let view = if band_height == frame.height() {
+                frame
+            } else {
+                band =
+                    image::imageops::crop_imm(frame, 0, top, frame.width(), band_height).to_image();
+                &band
+            };
+            let input = self.prepare(view)?;
+            let words = self
+                .engine
+                .detect_words(&input)
+                .map_err(|e| OcrError::Engine {
+                    stage: "detection",
+                    reason: e.to_string(),
+                })?;
+            let lines = self.engine.find_text_lines(&input, &words);
+            for line in candidate_lines(&lines) {
+                let widened = line.widened();
+                let (x, y) = widened.center;
+                found.push(Candidate {
+                    crop: upright_crop(view, &widened, self.line_height),
+                    center: (x / plan.scale, (y + top as f32) / plan.scale),
+                });
+            }
+        }
+        Ok(found)
     }
 
     fn prepare(&self, gray: &GrayImage) -> Result<OcrInput, OcrError> {
@@ -169,16 +241,9 @@ impl OcrLineReader {
             })
     }
 
-    /// Recognise one line (word boxes, already widened): ocrs cuts and resizes it, rten runs
-    /// the recognizer, and the output is decoded with per-digit confidence.
-    fn recognize(&self, input: &OcrInput, words: &[RotatedRect]) -> Result<DecodedLine, OcrError> {
-        let crop = self
-            .engine
-            .prepare_recognition_input(input, words)
-            .map_err(|e| OcrError::Engine {
-                stage: "line crop",
-                reason: e.to_string(),
-            })?;
+    /// Recognise one cut-out line: pad it as ocrs pads a batch, run the recognizer
+    /// with rten and decode the output with per-digit confidence.
+    fn recognize(&self, crop: NdTensor<f32, 2>) -> Result<DecodedLine, OcrError> {
         let [height, width] = crop.shape();
         let padded_width = width.next_multiple_of(PAD_MULTIPLE);
         let mut batch = NdTensor::full([1, 1, height, padded_width], BLACK);
@@ -210,16 +275,17 @@ impl OcrLineReader {
     }
 }
 
-fn check_recognizer_shape(model: &Model) -> Result<(), OcrError> {
+/// The recognizer's fixed input height.
+fn check_recognizer_shape(model: &Model) -> Result<usize, OcrError> {
     let shape = model.input_shape(0).ok_or(OcrError::ModelShape {
         model: "recognizer",
         reason: "no input".into(),
     })?;
     match shape.get(2) {
-        Some(Dimension::Fixed(_)) if shape.len() == 4 => Ok(()),
+        Some(&Dimension::Fixed(height)) if shape.len() == 4 && height > 0 => Ok(height),
         _ => Err(OcrError::ModelShape {
             model: "recognizer",
-            reason: "input must be [N, 1, H, W] with a fixed H (ocrs otherwise assumes 50)".into(),
+            reason: "input must be [N, 1, H, W] with a fixed H".into(),
         }),
     }
 }

@@ -1,10 +1,10 @@
 """Line geometry and line crops, made the way the Rust reader makes them.
 
-The reader (crates/ocr) takes the detector's line rectangle from ocrs, lengthens it at both
-ends by END_MARGIN x its height, and hands it to ocrs, which cuts the rectangle's polygon out
-of the grey frame (outside = black, -0.5), and resizes it to the recognizer's height keeping
-the aspect ratio (bilinear, half-pixel centres, no antialiasing). This module repeats that, so
-the recognizer is trained on the crops it will meet.
+The reader (crates/ocr) takes the detector's word boxes from ocrs (each grown by 3 pixels),
+puts one oriented box around the line, lengthens it at both ends by END_MARGIN x its height,
+and samples it upright to the recognizer's height (crates/ocr/src/crop.rs). This module
+simulates that from the labelled line, with the detector's error as jitter; the pipeline also
+trains on the reader's own crops (crates/ocr/examples/ocr_crops.rs).
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from PIL import Image, ImageDraw
+from PIL import Image
 
 REC_HEIGHT = 32
 # Lengthening of each end of the detected line, in line heights (crates/ocr/src/geometry.rs).
@@ -52,47 +50,39 @@ def reader_rect(quad, rng: np.random.Generator | None = None):
     return cx, cy, w, h, a
 
 
-def rect_corners(rect) -> np.ndarray:
-    cx, cy, w, h, a = rect
-    ux, uy = math.cos(a), math.sin(a)
-    vx, vy = -uy, ux
-    pts = []
-    for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
-        pts.append((cx + sx * w / 2 * ux + sy * h / 2 * vx, cy + sx * w / 2 * uy + sy * h / 2 * vy))
-    return np.asarray(pts)
-
-
 def line_crop(gray: np.ndarray, rect, height: int = REC_HEIGHT) -> np.ndarray:
-    """gray: HxW float image in [-0.5, 0.5]. Returns a height x W float crop."""
-    corners = rect_corners(rect)
-    # ocrs: polygon from the two leftmost and two rightmost corners, each pair top first, floored.
-    by_x = corners[np.argsort(corners[:, 0], kind="stable")]
-    left = sorted(by_x[:2].tolist(), key=lambda p: p[1])
-    right = sorted(by_x[2:].tolist(), key=lambda p: p[1])
-    poly = [left[0], right[0], right[1], left[1]]
-    poly = [(math.floor(x), math.floor(y)) for x, y in poly]
-    xs, ys = [p[0] for p in poly], [p[1] for p in poly]
-    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
-    bw, bh = max(x1 - x0, 1), max(y1 - y0, 1)
-    mask_img = Image.new("L", (bw, bh), 0)
-    ImageDraw.Draw(mask_img).polygon([(x - x0, y - y0) for x, y in poly], fill=1)
-    mask = np.asarray(mask_img, dtype=bool)
-    out = np.full((bh, bw), BLACK, dtype=np.float32)
+    """gray: HxW float image in [-0.5, 0.5]. The oriented box `rect` sampled upright into a
+    `height` x W float crop, exactly as crates/ocr/src/crop.rs does (bilinear, pixel centres
+    at +0.5, BLACK outside the frame)."""
+    cx, cy, w, h, a = rect
+    width = int(min(max(round(height * w / max(h, 1e-3)), 10), 2400))
+    along = np.array([math.cos(a), math.sin(a)], dtype=np.float32)
+    down = np.array([-along[1], along[0]], dtype=np.float32)
+    t = ((np.arange(height, dtype=np.float32) + 0.5) / height - 0.5) * np.float32(h)
+    s = ((np.arange(width, dtype=np.float32) + 0.5) / width - 0.5) * np.float32(w)
+    x = np.float32(cx) + along[0] * s[None, :] + down[0] * t[:, None] - 0.5
+    y = np.float32(cy) + along[1] * s[None, :] + down[1] * t[:, None] - 0.5
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = x - x0, y - y0
     H, W = gray.shape
-    sy0, sy1, sx0, sx1 = max(y0, 0), min(y0 + bh, H), max(x0, 0), min(x0 + bw, W)
-    if sy1 > sy0 and sx1 > sx0:
-        region = out[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0]
-        m = mask[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0]
-        region[m] = gray[sy0:sy1, sx0:sx1][m]
-    # ocrs sizes the crop from the float corners' integral bounding box.
-    fw = math.ceil(corners[:, 0].max()) - math.floor(corners[:, 0].min())
-    fh = math.ceil(corners[:, 1].max()) - math.floor(corners[:, 1].min())
-    width = int(min(max(height * fw / fh, 10.0), 2400.0))
-    t = torch.from_numpy(out)[None, None]
-    return F.interpolate(t, size=(height, width), mode="bilinear", align_corners=False)[0, 0].numpy()
+
+    def at(xi, yi):
+        inside = (xi >= 0) & (yi >= 0) & (xi < W) & (yi < H)
+        v = gray[np.clip(yi, 0, H - 1).astype(np.int64), np.clip(xi, 0, W - 1).astype(np.int64)]
+        return np.where(inside, v, BLACK)
+
+    top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx
+    bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx
+    return (top * (1 - fy) + bottom * fy).astype(np.float32)
 
 
-def load_gray(path) -> np.ndarray:
-    """Grey as ocrs computes it from RGB bytes (BT.601), scaled to [-0.5, 0.5]."""
-    rgb = np.asarray(Image.open(path).convert("RGB"), dtype=np.float32)
-    return (rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)) / 255.0 - 0.5
+def load_gray_u8(path) -> np.ndarray:
+    """Grey bytes as the reader gets them: the image crate's `to_luma8` (BT.709 weights,
+    integer division)."""
+    rgb = np.asarray(Image.open(path).convert("RGB"), dtype=np.uint32)
+    return ((rgb[..., 0] * 2126 + rgb[..., 1] * 7152 + rgb[..., 2] * 722) // 10000).astype(np.uint8)
+
+
+def to_float(gray_u8: np.ndarray) -> np.ndarray:
+    """Grey bytes to ocrs's [-0.5, 0.5] values."""
+    return gray_u8.astype(np.float32) / 255.0 - 0.5

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from .nets import Detector
+from .schedule import TimedOneCycle
 
 
 def load(paths: list[Path]):
@@ -74,8 +75,9 @@ def main() -> None:
     params = sum(p.numel() for p in model.parameters())
     steps = args.epochs * (len(frames) // args.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.1)
-    started, history, step = time.time(), [], 0
+    sched = TimedOneCycle(opt, 3e-3, steps, args.max_minutes)
+    sched.step()
+    started, history = time.time(), []
     for epoch in range(args.epochs):
         model.train()
         order = rng.permutation(len(frames))
@@ -88,17 +90,15 @@ def main() -> None:
             opt.zero_grad()
             loss.backward()
             opt.step()
-            if step < steps - 1:
-                sched.step()
-            step += 1
+            sched.step()
             total += loss.item()
-            if time.time() - started > args.max_minutes * 60:
+            if sched.done():
                 break
         history.append({"epoch": epoch + 1, "loss": total / max(len(order) // args.batch_size, 1),
                         "val_iou": iou_at(model, vframes, vmasks), "minutes": (time.time() - started) / 60})
         print(json.dumps(history[-1]), flush=True)
         torch.save(model.state_dict(), args.out / "detector.pt")
-        if time.time() - started > args.max_minutes * 60:
+        if sched.done():
             break
     (args.out / "detector_train.json").write_text(json.dumps({"parameters": params, "train_frames": len(frames), "val_frames": len(vframes), "history": history}, indent=1))
 

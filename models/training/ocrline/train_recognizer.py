@@ -12,12 +12,21 @@ import torch
 import torch.nn.functional as F
 
 from .nets import ALPHABET, Recognizer, greedy_decode
+from .prepare_data import ocrs_crop_set
+from .schedule import TimedOneCycle
 
 
 class CropSet:
-    def __init__(self, path: Path) -> None:
-        data = np.load(path)
-        self.crops, self.widths, self.texts = data["crops"], data["widths"], data["texts"]
+    def __init__(self, crops: np.ndarray, widths: np.ndarray, texts: np.ndarray) -> None:
+        self.crops, self.widths, self.texts = crops, widths, texts
+
+    @classmethod
+    def load(cls, path: Path) -> "CropSet":
+        """An .npz from prepare_data, or a PREFIX of the Rust reader's own crops (.bin/.jsonl)."""
+        if path.suffix == ".npz":
+            data = np.load(path)
+            return cls(data["crops"], data["widths"], data["texts"])
+        return cls(*ocrs_crop_set(path))
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -58,8 +67,8 @@ def evaluate(model: Recognizer, data: CropSet, batch_size: int = 128) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--train", type=Path, nargs="+", required=True)
-    ap.add_argument("--val", type=Path, required=True)
+    ap.add_argument("--train", type=Path, nargs="+", required=True, help=".npz files or PREFIXes of Rust crops")
+    ap.add_argument("--val", type=Path, required=True, help="the reader's own crops of held-out photos")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--max-minutes", type=float, default=60.0)
@@ -71,17 +80,17 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    sets = [CropSet(p) for p in args.train]
-    val = CropSet(args.val)
+    sets = [CropSet.load(p) for p in args.train]
+    val = CropSet.load(args.val)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model = Recognizer().to(device)
     params = sum(p.numel() for p in model.parameters())
     steps_per_epoch = sum(len(s) for s in sets) // args.batch_size
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=args.epochs * steps_per_epoch, pct_start=0.15)
+    sched = TimedOneCycle(opt, 2e-3, args.epochs * steps_per_epoch, args.max_minutes)
+    sched.step()
     started = time.time()
     history = []
-    step = 0
     for epoch in range(args.epochs):
         model.train()
         # Batches of similar width waste less padding; shuffle within and across width buckets.
@@ -103,17 +112,15 @@ def main() -> None:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
-            if step < args.epochs * steps_per_epoch - 1:
-                sched.step()
-            step += 1
+            sched.step()
             loss_sum += loss.item()
-            if time.time() - started > args.max_minutes * 60:
+            if sched.done():
                 break
         acc = evaluate(model, val)
         history.append({"epoch": epoch + 1, "loss": loss_sum / max(len(batches), 1), "val_exact": acc, "minutes": (time.time() - started) / 60})
         print(json.dumps(history[-1]), flush=True)
         torch.save(model.state_dict(), args.out / "recognizer.pt")
-        if time.time() - started > args.max_minutes * 60:
+        if sched.done():
             break
     (args.out / "recognizer_train.json").write_text(json.dumps({"parameters": params, "train_crops": sum(len(s) for s in sets), "val_crops": len(val), "history": history}, indent=1))
 
