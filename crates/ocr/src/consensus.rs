@@ -1,21 +1,19 @@
 //! Live mode: an OCR-only value is offered for confirmation only once two frames agree.
 
-use std::collections::VecDeque;
-
-/// Reads kept for voting: enough to bridge one misread frame between two good ones.
-const WINDOW: usize = 4;
 /// Frames in a row without a read after which the ticket is taken to be gone.
 const MAX_EMPTY_FRAMES: usize = 5;
-/// Agreeing frames needed before a value is offered.
+/// Frames reading the same value, with no different value between them, before it is offered.
 const AGREEING_FRAMES: usize = 2;
 
 /// Feed it each frame's OCR read (or `None` when the frame had no confident line); it offers a
-/// value once the latest read has been seen in at least two frames of the recent window. A
-/// different ticket's value must itself reach two frames before it is offered, and a run of
-/// empty frames (ticket taken away) or [`LineConsensus::reset`] forgets everything.
+/// value once at least two frames have read it with no other value read in between. A
+/// different value starts the count again from one, so a misread is never offered unless it
+/// repeats; frames without a read neither count nor break the run, but a long run of them
+/// (the ticket taken away) or [`LineConsensus::reset`] forgets everything.
 #[derive(Debug, Default, Clone)]
 pub struct LineConsensus {
-    recent: VecDeque<String>,
+    current: Option<String>,
+    agreeing: usize,
     empty_run: usize,
 }
 
@@ -26,32 +24,36 @@ impl LineConsensus {
 
     /// Record one frame's read; returns the value to offer for confirmation, if any.
     pub fn observe(&mut self, digits: Option<&str>) -> Option<String> {
-        let Some(digits) = digits else {
-            self.empty_run += 1;
-            if self.empty_run >= MAX_EMPTY_FRAMES {
-                self.reset();
+        match digits {
+            None => {
+                self.empty_run += 1;
+                if self.empty_run >= MAX_EMPTY_FRAMES {
+                    self.reset();
+                }
             }
-            return None;
-        };
-        self.empty_run = 0;
-        if self.recent.len() == WINDOW {
-            self.recent.pop_front();
+            Some(digits) => {
+                self.empty_run = 0;
+                if self.current.as_deref() == Some(digits) {
+                    self.agreeing += 1;
+                } else {
+                    self.current = Some(digits.to_owned());
+                    self.agreeing = 1;
+                }
+            }
         }
-        self.recent.push_back(digits.to_owned());
         self.offered()
     }
 
-    /// The value currently offered: the latest read, when it occurs at least twice in the window.
+    /// The value currently offered, if the latest value has been read in enough frames.
     pub fn offered(&self) -> Option<String> {
-        let latest = self.recent.back()?;
-        let votes = self.recent.iter().filter(|v| *v == latest).count();
-        (votes >= AGREEING_FRAMES).then(|| latest.clone())
+        self.current
+            .clone()
+            .filter(|_| self.agreeing >= AGREEING_FRAMES)
     }
 
     /// Forget all reads, e.g. when the app knows a new ticket is being shown.
     pub fn reset(&mut self) {
-        self.recent.clear();
-        self.empty_run = 0;
+        *self = Self::default();
     }
 }
 
@@ -66,35 +68,46 @@ mod tests {
     fn one_frame_is_not_enough_two_are() {
         let mut c = LineConsensus::new();
         assert_eq!(c.observe(Some(A)), None);
+        assert_eq!(c.offered(), None);
+        assert_eq!(c.observe(Some(A)).as_deref(), Some(A));
         assert_eq!(c.observe(Some(A)).as_deref(), Some(A));
     }
 
     #[test]
-    fn a_single_misread_between_good_frames_is_bridged_but_never_offered() {
+    fn a_different_value_starts_again() {
         let mut c = LineConsensus::new();
         c.observe(Some(A));
         assert_eq!(c.observe(Some(B)), None);
+        // A misread between two reads of A breaks the run: A needs two frames again.
+        assert_eq!(c.observe(Some(A)), None);
         assert_eq!(c.observe(Some(A)).as_deref(), Some(A));
     }
 
     #[test]
-    fn a_new_ticket_needs_its_own_two_frames() {
+    fn an_offered_value_is_withdrawn_when_another_is_read() {
         let mut c = LineConsensus::new();
         c.observe(Some(A));
-        c.observe(Some(A));
+        assert_eq!(c.observe(Some(A)).as_deref(), Some(A));
         assert_eq!(c.observe(Some(B)), None);
+        assert_eq!(c.offered(), None);
         assert_eq!(c.observe(Some(B)).as_deref(), Some(B));
     }
 
     #[test]
-    fn empty_frames_do_not_vote_and_a_long_gap_resets() {
+    fn empty_frames_neither_count_nor_break_a_run_but_a_long_gap_resets() {
         let mut c = LineConsensus::new();
         c.observe(Some(A));
         assert_eq!(c.observe(None), None);
         assert_eq!(c.observe(Some(A)).as_deref(), Some(A));
+        assert_eq!(
+            c.observe(None).as_deref(),
+            Some(A),
+            "a blurred frame keeps the offer"
+        );
         for _ in 0..MAX_EMPTY_FRAMES {
             c.observe(None);
         }
+        assert_eq!(c.offered(), None);
         assert_eq!(c.observe(Some(A)), None);
     }
 
@@ -104,5 +117,6 @@ mod tests {
         c.observe(Some(A));
         c.reset();
         assert_eq!(c.observe(Some(A)), None);
+        assert_eq!(c.observe(Some(A)).as_deref(), Some(A));
     }
 }

@@ -25,7 +25,7 @@ pub const ALPHABET: &str = "0123456789";
 /// Digits in a ticket's OCR line.
 pub const LINE_DIGITS: usize = 18;
 /// Below this, the least sure digit makes the whole read doubtful: return nothing rather than
-/// a value that might be wrong. Chosen on held-out generated photos (models/README.md).
+/// a value that might be wrong. Checked on held-out generated photos (models/ocr-line-recognizer.md).
 pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.80;
 /// ocrs pads recognition batches to a multiple of this width; the recognizer was trained so.
 const PAD_MULTIPLE: usize = 50;
