@@ -1,0 +1,234 @@
+//! One sync run: every pending version, in signed batches, acknowledged one by one.
+
+use std::time::Duration;
+
+use reqwest::Client;
+use vrs_queue::{PendingRecord, Queue};
+use vrs_sync_proto::{
+    paths, DeviceKey, Outcome, ProblemKind, RecordResult, SignedRecord, UploadRequest,
+    UploadResponse, DEVICE_HEADER, SIGNATURE_HEADER,
+};
+
+use crate::backoff::Backoff;
+use crate::enrolment::load_enrolment;
+use crate::error::SyncError;
+use crate::http::{build_client, parse_server_url, send_json};
+use crate::summary::SyncSummary;
+
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Versions per request (halved automatically when the server says the body is too large).
+    pub batch_size: usize,
+    /// Tries of one request while the network or server fails transiently.
+    pub attempts: u32,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 500,
+            attempts: 5,
+            backoff_base: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A run that stopped early: what it did before, and why it stopped.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct SyncFailure {
+    pub summary: SyncSummary,
+    #[source]
+    pub error: SyncError,
+}
+
+/// Uploads every pending version. Each acknowledged version (accepted or already had) is marked
+/// synced; each rejected one is quarantined with the server's reason, and the rest go on.
+pub async fn sync_once(
+    queue: &mut Queue,
+    options: &SyncOptions,
+) -> Result<SyncSummary, SyncFailure> {
+    let mut summary = SyncSummary::default();
+    let outcome = run(queue, options, &mut summary).await;
+    summary.pending = count_pending(queue);
+    match outcome {
+        Ok(()) => Ok(summary),
+        Err(error) => Err(SyncFailure { summary, error }),
+    }
+}
+
+fn count_pending(queue: &Queue) -> u64 {
+    queue
+        .pending(usize::MAX)
+        .map(|pending| pending.len() as u64)
+        .unwrap_or(0)
+}
+
+async fn run(
+    queue: &mut Queue,
+    options: &SyncOptions,
+    summary: &mut SyncSummary,
+) -> Result<(), SyncError> {
+    let (enrolment, key) = load_enrolment(queue)?;
+    let base = parse_server_url(&enrolment.server.url)?;
+    let url = base
+        .join(paths::RECORDS)
+        .map_err(|e| SyncError::ServerUrl(e.to_string()))?;
+    let client = build_client(&enrolment.server, options.request_timeout)?;
+    let mut batch_size = options.batch_size.max(1);
+    loop {
+        let batch = queue.pending(batch_size)?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let body = signed_body(&enrolment.device_id, &batch, &key)?;
+        let response =
+            match upload_with_retry(&client, &url, &enrolment.device_id, &key, body, options).await
+            {
+                Ok(response) => response,
+                Err(SyncError::Refused(problem))
+                    if batch.len() > 1
+                        && matches!(
+                            problem.kind(),
+                            Some(ProblemKind::BodyTooLarge | ProblemKind::TooManyRecords)
+                        ) =>
+                {
+                    batch_size = batch.len() / 2;
+                    continue;
+                }
+                Err(error) => return Err(error),
+            };
+        let progressed = apply_results(queue, &batch, &response, summary)?;
+        queue.set_last_server_time(response.server_time)?;
+        if progressed == 0 {
+            return Err(SyncError::BadResponse(
+                "the server acknowledged none of the batch".into(),
+            ));
+        }
+    }
+}
+
+fn signed_body(
+    device_id: &str,
+    batch: &[PendingRecord],
+    key: &DeviceKey,
+) -> Result<Vec<u8>, SyncError> {
+    let records = batch
+        .iter()
+        .map(|pending| SignedRecord::sign(&pending.record, key))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| SyncError::Key(e.to_string()))?;
+    serde_json::to_vec(&UploadRequest {
+        device_id: device_id.to_string(),
+        records,
+    })
+    .map_err(|e| SyncError::Key(e.to_string()))
+}
+
+async fn upload_with_retry(
+    client: &Client,
+    url: &reqwest::Url,
+    device_id: &str,
+    key: &DeviceKey,
+    body: Vec<u8>,
+    options: &SyncOptions,
+) -> Result<UploadResponse, SyncError> {
+    let signature = key.sign_body(&body);
+    let mut backoff = Backoff::new(options.backoff_base, options.backoff_max);
+    loop {
+        let request = client
+            .post(url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(DEVICE_HEADER, device_id)
+            .header(SIGNATURE_HEADER, &signature)
+            .body(body.clone());
+        match send_json::<UploadResponse>(request).await {
+            Ok(response) => return Ok(response),
+            Err(error) if error.is_transient() && backoff.attempts() + 1 < options.attempts => {
+                tokio::time::sleep(backoff.next_delay()).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Marks or quarantines each version the server answered for; returns how many.
+fn apply_results(
+    queue: &mut Queue,
+    batch: &[PendingRecord],
+    response: &UploadResponse,
+    summary: &mut SyncSummary,
+) -> Result<usize, SyncError> {
+    let mut applied = 0;
+    summary.sent += batch.len() as u64;
+    for result in &response.results {
+        let Some(pending) = batch.get(result.index) else {
+            continue;
+        };
+        let record = &pending.record;
+        // The answer must be about this very version; anything else is ignored, not guessed at.
+        if result.id.is_some_and(|id| id != record.id)
+            || result.version.is_some_and(|v| v != record.version)
+        {
+            continue;
+        }
+        let id = record.id.to_string();
+        match result.outcome {
+            Outcome::Accepted => {
+                queue.mark_synced(&id, record.version, response.server_time)?;
+                summary.accepted += 1;
+            }
+            Outcome::AlreadyHad => {
+                queue.mark_synced(&id, record.version, response.server_time)?;
+                summary.already_had += 1;
+            }
+            Outcome::Rejected => {
+                queue.quarantine(&id, record.version, &quarantine_reason(result))?;
+                summary.rejected += 1;
+            }
+        }
+        applied += 1;
+    }
+    Ok(applied)
+}
+
+/// The server's reason, fitted to the queue's reason field (≤200 characters, no controls).
+fn quarantine_reason(result: &RecordResult) -> String {
+    let reason = result
+        .reason
+        .clone()
+        .unwrap_or_else(|| "refused by the server without a reason".into());
+    let text: String = reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let prefixed = format!("server: {}", text.trim());
+    prefixed.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_fit_the_queue_field() {
+        let result = RecordResult {
+            index: 0,
+            id: None,
+            version: None,
+            outcome: Outcome::Rejected,
+            flags: vec![],
+            reason: Some(format!("bad\nline {}", "x".repeat(300))),
+            field: None,
+        };
+        let reason = quarantine_reason(&result);
+        assert_eq!(reason.chars().count(), 200);
+        assert!(reason.starts_with("server: bad line"));
+        vrs_record::check_text("reason", &reason).unwrap();
+    }
+}
