@@ -37,11 +37,11 @@ pub enum QueueError {
         until: String,
         seconds_left: i64,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Field(#[from] FieldError),
-    #[error("ticket {0}")]
+    #[error(transparent)]
     Ticket(#[from] TicketError),
-    #[error("{0}")]
+    #[error(transparent)]
     Clock(#[from] ClockError),
     #[error("no session set: run `vrs session set --venue .. --maker .. --lot ..` first")]
     NoSession,

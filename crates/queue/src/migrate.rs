@@ -60,13 +60,15 @@ pub fn apply(conn: &mut Connection, migrations: &[Migration]) -> Result<usize> {
         let sum = checksum(migration.sql);
         match recorded {
             Some((_, recorded_sum)) if recorded_sum == sum => continue,
-            Some((name, recorded_sum)) => return Err(QueueError::Migration {
-                name,
-                reason: format!(
+            Some((name, recorded_sum)) => {
+                return Err(QueueError::Migration {
+                    name,
+                    reason: format!(
                     "was edited after it was applied (applied sha256 {recorded_sum}, now {sum}); \
                          add a new migration instead"
                 ),
-            }),
+                })
+            }
             None => {
                 let tx = conn.transaction()?;
                 tx.execute_batch(migration.sql)

@@ -1,7 +1,7 @@
 //! The session context: set once per batch, applied to every add and scan until changed.
 //! Stored sealed (venue, lot and operator are not for plain view on disk).
 
-use chrono::{DateTime, FixedOffset, Local, NaiveDate, TimeZone};
+use chrono::{DateTime, FixedOffset, Local, NaiveDate, TimeZone, Timelike};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vrs_record::{check_text, FieldError};
@@ -57,8 +57,10 @@ impl Session {
 }
 
 /// The tablet's current time with its UTC offset.
+/// Whole seconds: a vaccination time is not known more finely, and it keeps exports tidy.
 pub fn local_now() -> DateTime<FixedOffset> {
-    Local::now().fixed_offset()
+    let now = Local::now().fixed_offset();
+    now.with_nanosecond(0).unwrap_or(now)
 }
 
 impl Queue {
