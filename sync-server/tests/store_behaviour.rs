@@ -1,0 +1,340 @@
+//! The store's exactly-once rules, enrolment and visibility, the same on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use common::{backends, new_ticket, StoreSpec, CHIYODA, SAPPORO, YOKOHAMA};
+use vrs_record::{RecordStatus, ScanEvidence, Uuid, VaccinationRecord};
+use vrs_server::codes::{secret_hash, ACTIVATION_CODE_LIFETIME};
+use vrs_server::store::{
+    Device, EnrollError, Enrolment, NewActivationCode, Origin, RowState, Store, VerifiedRecord,
+};
+use vrs_sync_proto::{content_hash, DeviceKey, Outcome, RecordFlag};
+use vrs_ticket::{MunicipalityCode, Source, Ticket};
+
+fn code(text: &str) -> MunicipalityCode {
+    MunicipalityCode::parse(text).unwrap()
+}
+
+fn record(ticket: Ticket, device_id: &str) -> VaccinationRecord {
+    VaccinationRecord {
+        id: Uuid::now_v7(),
+        version: 1,
+        dose: ticket.dose(),
+        ticket,
+        vaccinated_at: DateTime::parse_from_rfc3339("2026-11-25T10:30:00+09:00").unwrap(),
+        venue: "千代田区役所".into(),
+        maker: "ファイザー".into(),
+        lot: "FA1234".into(),
+        operator: "佐藤 花子".into(),
+        device_id: device_id.into(),
+        evidence: ScanEvidence {
+            sources: vec![Source::Qr],
+            operator_confirmed: false,
+            manual_entry: false,
+        },
+        status: RecordStatus::Active,
+        change_reason: None,
+    }
+}
+
+fn verified(record: &VaccinationRecord, key: &DeviceKey) -> VerifiedRecord {
+    VerifiedRecord {
+        content_hash: content_hash(record),
+        signature: key.sign_record(record),
+        record_json: serde_json::to_string(record).unwrap(),
+        record: record.clone(),
+    }
+}
+
+async fn setup(store: &Store, now: DateTime<Utc>) {
+    for (c, name) in [
+        (CHIYODA, "千代田区"),
+        (SAPPORO, "札幌市"),
+        (YOKOHAMA, "横浜市"),
+    ] {
+        store.add_municipality(code(c), name, now).await.unwrap();
+    }
+}
+
+async fn enrolled(
+    store: &Store,
+    municipality: &str,
+    device_id: &str,
+    now: DateTime<Utc>,
+) -> (Device, DeviceKey) {
+    let (key, _) = DeviceKey::generate().unwrap();
+    let secret = format!("code-for-{device_id}");
+    store
+        .issue_activation_code(NewActivationCode {
+            code_hash: secret_hash(&secret),
+            municipality: code(municipality),
+            venue: "会場".into(),
+            issued_at: now,
+            expires_at: now + ACTIVATION_CODE_LIFETIME,
+        })
+        .await
+        .unwrap();
+    let device = store
+        .enroll(
+            Enrolment {
+                code_hash: secret_hash(&secret),
+                device_id: device_id.into(),
+                public_key: key.public_key().to_vec(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    (device, key)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_once_rules_hold_on_every_store() {
+    for backend in backends() {
+        let spec = StoreSpec::new(backend).await;
+        let store = spec.open().await;
+        let now = Utc::now();
+        setup(&store, now).await;
+        let (device, key) = enrolled(&store, CHIYODA, "tablet-a", now).await;
+
+        let first = record(new_ticket(CHIYODA, 1), "tablet-a");
+        let results = store
+            .ingest(
+                &device,
+                vec![verified(&first, &key), verified(&first, &key)],
+                now,
+            )
+            .await
+            .unwrap();
+        let outcomes: Vec<Outcome> = results.iter().map(|r| r.outcome).collect();
+        assert_eq!(
+            outcomes,
+            [Outcome::Accepted, Outcome::AlreadyHad],
+            "{backend:?}"
+        );
+        let again = store
+            .ingest(&device, vec![verified(&first, &key)], now)
+            .await
+            .unwrap();
+        assert_eq!(again[0].outcome, Outcome::AlreadyHad);
+        assert_eq!(store.versions(first.id).await.unwrap().len(), 1);
+
+        // Same id and version, other content: refused, both kept.
+        let mut changed = first.clone();
+        changed.lot = "ZZ9999".into();
+        let refused = store
+            .ingest(&device, vec![verified(&changed, &key)], now)
+            .await
+            .unwrap();
+        assert_eq!(refused[0].outcome, Outcome::Rejected);
+        assert!(refused[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("different content"));
+        let versions = store.versions(first.id).await.unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(versions[0].record.lot, "FA1234");
+        let conflicts = store.conflicts(first.id).await.unwrap();
+        assert_eq!(conflicts.len(), 1);
+        assert_eq!(conflicts[0].record.lot, "ZZ9999");
+        // Replaying the conflicting upload keeps one copy of it.
+        store
+            .ingest(&device, vec![verified(&changed, &key)], now)
+            .await
+            .unwrap();
+        assert_eq!(store.conflicts(first.id).await.unwrap().len(), 1);
+
+        // Same ticket and dose, another record: stored and flagged.
+        let mut twin = record(first.ticket.clone(), "tablet-a");
+        twin.vaccinated_at = first.vaccinated_at + TimeDelta::hours(1);
+        let flagged = store
+            .ingest(&device, vec![verified(&twin, &key)], now)
+            .await
+            .unwrap();
+        assert_eq!(flagged[0].outcome, Outcome::Accepted);
+        assert_eq!(flagged[0].flags, [RecordFlag::DuplicateDose]);
+        assert!(store.versions(twin.id).await.unwrap()[0].duplicate_dose);
+
+        // A tablet correction becomes current; the first version stays as history.
+        let mut v2 = first.clone();
+        v2.version = 2;
+        v2.lot = "FB5678".into();
+        v2.change_reason = Some("ロット番号の訂正".into());
+        store
+            .ingest(&device, vec![verified(&v2, &key)], now)
+            .await
+            .unwrap();
+        let states: Vec<(u32, RowState)> = store
+            .versions(first.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| (v.record.version, v.state))
+            .collect();
+        assert_eq!(states, [(1, RowState::Superseded), (2, RowState::Current)]);
+
+        // A server-side correction (version 3) is never replaced by a later tablet version.
+        let mut server_fix = v2.clone();
+        server_fix.operator = "鈴木 一郎".into();
+        server_fix.change_reason = Some("自治体による訂正".into());
+        assert_eq!(store.correct_record(server_fix, now).await.unwrap(), 3);
+        let mut v3_tablet = v2.clone();
+        v3_tablet.version = 3;
+        v3_tablet.status = RecordStatus::Voided;
+        v3_tablet.change_reason = Some("取消".into());
+        let mut v4_tablet = v3_tablet.clone();
+        v4_tablet.version = 4;
+        let late = store
+            .ingest(
+                &device,
+                vec![verified(&v3_tablet, &key), verified(&v4_tablet, &key)],
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            late[0].outcome,
+            Outcome::Rejected,
+            "same version as the server's correction"
+        );
+        assert_eq!(late[1].outcome, Outcome::Accepted);
+        assert_eq!(late[1].flags, [RecordFlag::AfterServerCorrection]);
+        let versions = store.versions(first.id).await.unwrap();
+        let current: Vec<_> = versions
+            .iter()
+            .filter(|v| v.state == RowState::Current)
+            .collect();
+        assert_eq!(current.len(), 1);
+        assert_eq!(current[0].origin, Origin::Server);
+        assert_eq!(current[0].record.operator, "鈴木 一郎");
+        assert_eq!(versions.last().unwrap().state, RowState::Held);
+
+        let counts = store.counts().await.unwrap();
+        assert_eq!(counts.distinct_records, 2);
+        assert_eq!(counts.record_versions, 5);
+        assert_eq!(counts.conflicts, 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activation_codes_work_once_and_expire() {
+    for backend in backends() {
+        let spec = StoreSpec::new(backend).await;
+        let store = spec.open().await;
+        let now = Utc::now();
+        setup(&store, now).await;
+        let (key, _) = DeviceKey::generate().unwrap();
+        store
+            .issue_activation_code(NewActivationCode {
+                code_hash: secret_hash("ABCD-EFGH"),
+                municipality: code(SAPPORO),
+                venue: "北区体育館".into(),
+                issued_at: now,
+                expires_at: now + ACTIVATION_CODE_LIFETIME,
+            })
+            .await
+            .unwrap();
+        let enrolment = |device: &str, secret: &str| Enrolment {
+            code_hash: secret_hash(secret),
+            device_id: device.into(),
+            public_key: key.public_key().to_vec(),
+        };
+        let later = now + TimeDelta::hours(73);
+        assert!(
+            matches!(
+                store.enroll(enrolment("t1", "ABCD-EFGH"), later).await,
+                Err(EnrollError::Expired(_))
+            ),
+            "{backend:?}"
+        );
+        assert!(matches!(
+            store.enroll(enrolment("t1", "NOPE-NOPE"), now).await,
+            Err(EnrollError::UnknownCode)
+        ));
+        let device = store
+            .enroll(enrolment("t1", "abcd efgh"), now + TimeDelta::hours(71))
+            .await
+            .unwrap();
+        assert_eq!(device.municipality, code(SAPPORO));
+        assert_eq!(device.venue, "北区体育館");
+        assert!(matches!(
+            store.enroll(enrolment("t2", "ABCD-EFGH"), now).await,
+            Err(EnrollError::Used)
+        ));
+        assert!(store.revoke_device("t1", now).await.unwrap());
+        assert!(store
+            .device("t1")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some());
+        assert!(!store.revoke_device("nobody", now).await.unwrap());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_is_seen_by_its_ticket_and_venue_municipalities_only() {
+    for backend in backends() {
+        let spec = StoreSpec::new(backend).await;
+        let store = spec.open().await;
+        let now = Utc::now();
+        setup(&store, now).await;
+        // A Chiyoda venue vaccinates a Sapporo resident and a Chiyoda resident.
+        let (device, key) = enrolled(&store, CHIYODA, "tablet-v", now).await;
+        let sapporo_resident = record(new_ticket(SAPPORO, 1), "tablet-v");
+        let chiyoda_resident = record(new_ticket(CHIYODA, 1), "tablet-v");
+        store
+            .ingest(
+                &device,
+                vec![
+                    verified(&sapporo_resident, &key),
+                    verified(&chiyoda_resident, &key),
+                ],
+                now,
+            )
+            .await
+            .unwrap();
+        let ids = |records: Vec<vrs_server::store::StoredVersion>| {
+            let mut ids: Vec<Uuid> = records.iter().map(|r| r.record.id).collect();
+            ids.sort();
+            ids
+        };
+        let mut both = vec![sapporo_resident.id, chiyoda_resident.id];
+        both.sort();
+        assert_eq!(
+            ids(store.visible_records(code(CHIYODA)).await.unwrap()),
+            both
+        );
+        assert_eq!(
+            ids(store.visible_records(code(SAPPORO)).await.unwrap()),
+            [sapporo_resident.id]
+        );
+        assert!(store
+            .visible_records(code(YOKOHAMA))
+            .await
+            .unwrap()
+            .is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_migration_stops_the_server() {
+    let spec = StoreSpec::new(common::Backend::Sqlite).await;
+    drop(spec.open().await);
+    // Opening again is fine: nothing pending, checksums match.
+    drop(spec.open().await);
+    let db = spec.data_dir().join(vrs_server::store::sqlite::DB_FILE);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE schema_migrations SET checksum = 'edited'", [])
+        .unwrap();
+    drop(conn);
+    let error = Store::open_sqlite(&spec.data_dir()).await.err().unwrap();
+    assert!(
+        error.to_string().contains("changed after it was applied"),
+        "{error}"
+    );
+}
