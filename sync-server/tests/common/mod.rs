@@ -203,6 +203,19 @@ impl ServerProcess {
         }
     }
 
+    /// Plain HTTP on 127.0.0.1 (`--insecure-http`).
+    pub fn start_insecure(store: &StoreSpec) -> Self {
+        let mut args: Vec<String> = vec!["serve".into()];
+        args.extend(store.args());
+        args.push("--insecure-http".into());
+        let (child, addr) = spawn_server(&args, "127.0.0.1:0");
+        Self {
+            child: Some(child),
+            addr,
+            args,
+        }
+    }
+
     pub fn url(&self) -> String {
         format!("https://{}", self.addr)
     }
