@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
-use vrs_record::{check_text, VaccinationRecord};
+use vrs_record::VaccinationRecord;
 
 use crate::audit;
 use crate::clock::from_ms;
@@ -119,8 +119,10 @@ impl Queue {
     }
 
     /// Sets one version aside: the server refused it, for `reason`. It is no longer pending.
+    /// The server's reason is kept as given, cut to 200 characters without control characters
+    /// (a long reason must not stop the record being set aside).
     pub fn quarantine(&mut self, id: &str, version: u32, reason: &str) -> Result<()> {
-        check_text("reason", reason)?;
+        let reason = tidy_reason(reason);
         let (synced, quarantined) = self.version_flags(id, version)?;
         if synced.is_some() {
             return Err(QueueError::NotAllowed {
@@ -131,7 +133,7 @@ impl Queue {
         if quarantined {
             return Ok(());
         }
-        let sealed = seal_quarantine(&self.keys, id, version, reason)?;
+        let sealed = seal_quarantine(&self.keys, id, version, &reason)?;
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE versions SET quarantine = ?1 WHERE id = ?2 AND version = ?3",
@@ -152,5 +154,20 @@ impl Queue {
     /// When the server acknowledged a version, if it did.
     pub fn synced_at(&self, id: &str, version: u32) -> Result<Option<DateTime<Utc>>> {
         Ok(self.version_flags(id, version)?.0.map(from_ms))
+    }
+}
+
+const REASON_CHARS: usize = 200;
+
+fn tidy_reason(reason: &str) -> String {
+    let tidy: String = reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(REASON_CHARS)
+        .collect();
+    if tidy.trim().is_empty() {
+        "(the server gave no reason)".into()
+    } else {
+        tidy
     }
 }

@@ -1,10 +1,9 @@
 //! `vrs add` and `vrs scan`: enqueue tickets with the session context.
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::Args;
 use vrs_queue::{Queue, QueueError};
 use vrs_record::ScanEvidence;
@@ -24,13 +23,6 @@ pub struct AddArgs {
     /// Supervisor override of a duplicate dose; the reason goes into the audit log.
     #[arg(long, value_name = "TEXT")]
     override_reason: Option<String>,
-}
-
-#[derive(Args)]
-pub struct ScanArgs {
-    /// Ticket images (JPEG, PNG, …).
-    #[arg(required = true)]
-    images: Vec<PathBuf>,
 }
 
 fn manual_evidence() -> ScanEvidence {
@@ -74,8 +66,4 @@ pub fn add(context: &Context, args: AddArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::from(worst))
-}
-
-pub fn scan(_context: &Context, _args: ScanArgs) -> Result<ExitCode> {
-    bail!("scan: the image reader is not built into this vrs yet")
 }

@@ -8,6 +8,7 @@ mod files;
 mod output;
 mod pin;
 mod queue;
+mod scan;
 mod session;
 
 use std::path::PathBuf;
@@ -41,7 +42,7 @@ enum Command {
     /// Validate a ticket's 18 digits and enqueue it; prints the record id.
     Add(add::AddArgs),
     /// Read ticket images and enqueue the accepted ones; one line per image.
-    Scan(add::ScanArgs),
+    Scan(scan::ScanArgs),
     /// Supervisor review: list, search, versions, counts, void, correct.
     #[command(subcommand)]
     Queue(queue::QueueCommand),
@@ -66,7 +67,7 @@ fn main() -> ExitCode {
         Command::Init => pin::init(&context),
         Command::Session(command) => session::run(&context, command),
         Command::Add(args) => add::add(&context, args),
-        Command::Scan(args) => add::scan(&context, args),
+        Command::Scan(args) => scan::scan(&context, args),
         Command::Queue(command) => queue::run(&context, command),
         Command::Audit(command) => audit::run(&context, command),
         Command::Export(args) => files::export(&context, args),
