@@ -17,11 +17,18 @@ pub struct Migration {
 }
 
 /// The tablet schema, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    number: 1,
-    name: "0001_init",
-    sql: include_str!("../../../migrations/tablet/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        number: 1,
+        name: "0001_init",
+        sql: include_str!("../../../migrations/tablet/0001_init.sql"),
+    },
+    Migration {
+        number: 2,
+        name: "0002_state_index",
+        sql: include_str!("../../../migrations/tablet/0002_state_index.sql"),
+    },
+];
 
 fn checksum(sql: &str) -> String {
     hex::encode(digest(&SHA256, sql.as_bytes()).as_ref())
@@ -113,8 +120,8 @@ mod tests {
         apply(&mut conn, MIGRATIONS).unwrap();
         let mut more = MIGRATIONS.to_vec();
         more.push(Migration {
-            number: 2,
-            name: "0002_extra",
+            number: 99,
+            name: "0099_extra",
             sql: "CREATE TABLE extra (x INTEGER) STRICT;",
         });
         assert_eq!(apply(&mut conn, &more).unwrap(), 1);

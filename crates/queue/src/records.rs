@@ -14,7 +14,7 @@ use crate::audit;
 use crate::clock::{from_ms, now_ms};
 use crate::crypto::Keys;
 use crate::error::{QueueError, Result};
-use crate::session::local_now;
+use crate::session::{local_now, Session};
 use crate::state::State;
 use crate::store::Queue;
 
@@ -235,6 +235,56 @@ impl Queue {
         Ok(self.last_server_time()?.unwrap_or_else(Utc::now))
     }
 
+    /// A new record for `ticket` from the session context, checked but not stored.
+    fn draft(
+        &self,
+        session: &Session,
+        ticket: Ticket,
+        evidence: ScanEvidence,
+    ) -> Result<VaccinationRecord> {
+        let vaccinated_at = session.vaccination_time(local_now());
+        check_vaccination_time(vaccinated_at, self.trusted_now()?)?;
+        let dose = session.dose.unwrap_or_else(|| ticket.dose());
+        let record = VaccinationRecord {
+            id: Uuid::now_v7(),
+            version: 1,
+            ticket,
+            vaccinated_at,
+            venue: session.venue.clone(),
+            maker: session.maker.clone(),
+            lot: session.lot.clone(),
+            dose,
+            operator: session.operator.clone(),
+            device_id: self.device_id.clone(),
+            evidence,
+            status: RecordStatus::Active,
+            change_reason: None,
+        };
+        record.validate()?;
+        Ok(record)
+    }
+
+    /// Writes a draft unless its dose is a duplicate (and not overridden); the caller commits.
+    fn insert_new(
+        &self,
+        conn: &Connection,
+        record: &VaccinationRecord,
+        override_reason: Option<&str>,
+    ) -> Result<()> {
+        let duplicate_of = self.check_duplicate(&record.ticket, record.dose, None)?;
+        let detail = match (&duplicate_of, override_reason) {
+            (Some(first), None) => return Err(self.duplicate_error(first, record.dose)),
+            (Some(first), Some(reason)) => {
+                check_text("reason", reason)?;
+                json!({ "duplicate_of": first, "override_reason": reason })
+            }
+            (None, _) => json!({}),
+        };
+        let id = record.id.to_string();
+        insert_version(conn, &self.keys, record, now_ms(), None, None)?;
+        audit::append(conn, &self.keys, "add", Some((&id, 1)), &detail)
+    }
+
     /// Enqueues a ticket with the session context. A duplicate dose is refused unless
     /// `override_reason` is given (a supervisor's override, kept in the audit log).
     /// Returns once the record is committed.
@@ -245,40 +295,29 @@ impl Queue {
         override_reason: Option<&str>,
     ) -> Result<VaccinationRecord> {
         let session = self.session()?.ok_or(QueueError::NoSession)?;
-        let vaccinated_at = session.vaccination_time(local_now());
-        check_vaccination_time(vaccinated_at, self.trusted_now()?)?;
-        let dose = session.dose.unwrap_or_else(|| ticket.dose());
-        let record = VaccinationRecord {
-            id: Uuid::now_v7(),
-            version: 1,
-            ticket,
-            vaccinated_at,
-            venue: session.venue,
-            maker: session.maker,
-            lot: session.lot,
-            dose,
-            operator: session.operator,
-            device_id: self.device_id.clone(),
-            evidence,
-            status: RecordStatus::Active,
-            change_reason: None,
-        };
-        record.validate()?;
-        let duplicate_of = self.check_duplicate(&record.ticket, dose, None)?;
-        let detail = match (&duplicate_of, override_reason) {
-            (Some(first), None) => return Err(self.duplicate_error(first, dose)),
-            (Some(first), Some(reason)) => {
-                check_text("reason", reason)?;
-                json!({ "duplicate_of": first, "override_reason": reason })
-            }
-            (None, _) => json!({}),
-        };
-        let id = record.id.to_string();
-        let tx = self.conn.transaction()?;
-        insert_version(&tx, &self.keys, &record, now_ms(), None, None)?;
-        audit::append(&tx, &self.keys, "add", Some((&id, 1)), &detail)?;
+        let record = self.draft(&session, ticket, evidence)?;
+        let tx = self.conn.unchecked_transaction()?;
+        self.insert_new(&tx, &record, override_reason)?;
         tx.commit()?;
         Ok(record)
+    }
+
+    /// Enqueues many tickets in one transaction (a batch import): all are stored, or none.
+    /// Duplicates are refused against the store and within the batch.
+    pub fn add_many(
+        &mut self,
+        tickets: Vec<(Ticket, ScanEvidence)>,
+    ) -> Result<Vec<VaccinationRecord>> {
+        let session = self.session()?.ok_or(QueueError::NoSession)?;
+        let tx = self.conn.unchecked_transaction()?;
+        let mut records = Vec::with_capacity(tickets.len());
+        for (ticket, evidence) in tickets {
+            let record = self.draft(&session, ticket, evidence)?;
+            self.insert_new(&tx, &record, None)?;
+            records.push(record);
+        }
+        tx.commit()?;
+        Ok(records)
     }
 
     fn next_version(&mut self, id: &str, reason: &str) -> Result<VaccinationRecord> {

@@ -474,3 +474,23 @@ fn a_corrupt_database_file_is_named() {
         Err(QueueError::NoStore(_))
     ));
 }
+
+#[test]
+fn a_batch_is_stored_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut queue = new_queue(dir.path());
+    let batch: Vec<_> = (1..=50).map(|n| (ticket(1, n), evidence())).collect();
+    assert_eq!(queue.add_many(batch).unwrap().len(), 50);
+    let with_duplicate = vec![(ticket(1, 100), evidence()), (ticket(1, 100), evidence())];
+    assert!(matches!(
+        queue.add_many(with_duplicate),
+        Err(QueueError::Duplicate { .. })
+    ));
+    let against_store = vec![(ticket(1, 101), evidence()), (ticket(1, 7), evidence())];
+    assert!(matches!(
+        queue.add_many(against_store),
+        Err(QueueError::Duplicate { .. })
+    ));
+    assert_eq!(queue.list(&Filter::default()).unwrap().records.len(), 50);
+    assert!(queue.verify().unwrap().is_ok());
+}
