@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use image::{DynamicImage, GrayImage};
+use image::{DynamicImage, GenericImageView, GrayImage};
 use vrs_reader::codes::{rqrr_decode, rxing_decode, Symbology};
 use vrs_reader::{Reader, ReaderConfig, Status};
 use vrs_ticketgen::{generate, Capture, GenOptions};
@@ -45,6 +45,17 @@ fn parse_options() -> Options {
             "--scales" => {
                 let text = value();
                 options.config.extra_scales = text
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.parse().unwrap())
+                    .collect();
+            }
+            "--full-size" => options.config.full_size_fallback = true,
+            "--no-full-size" => options.config.full_size_fallback = false,
+            "--rxing-codabar" => options.config.rxing_codabar = true,
+            "--angles" => {
+                let text = value();
+                options.config.nw7_angles = text
                     .split(',')
                     .filter(|s| !s.is_empty())
                     .map(|s| s.parse().unwrap())
@@ -266,6 +277,10 @@ fn bench_zxing(config: &ReaderConfig) {
 struct Generated {
     total: usize,
     qr_printed: usize,
+    qr_in_frame: usize,
+    qr_in_frame_right: usize,
+    nw7_in_frame: usize,
+    nw7_in_frame_right: usize,
     qr_right: usize,
     qr_wrong: usize,
     nw7_printed: usize,
@@ -288,6 +303,12 @@ fn strip_guards(nw7: &str) -> String {
         .to_string()
 }
 
+/// Whether every corner of a code lies inside the frame.
+fn in_frame(quad: &vrs_ticketgen::Quad, width: u32, height: u32) -> bool {
+    quad.iter()
+        .all(|[x, y]| *x >= 0.0 && *y >= 0.0 && *x <= width as f32 && *y <= height as f32)
+}
+
 fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64) {
     if count == 0 {
         return;
@@ -307,6 +328,29 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64) {
         let report = reader.read_image(&image);
         tally.total += 1;
         tally.times.push(report.elapsed);
+        let (width, height) = image.dimensions();
+        let qr_seen = label.qr_quad.is_some_and(|q| in_frame(&q, width, height));
+        let nw7_seen = label.nw7_quad.is_some_and(|q| in_frame(&q, width, height));
+        if let Some(printed) = label.qr.as_ref().filter(|_| qr_seen) {
+            tally.qr_in_frame += 1;
+            tally.qr_in_frame_right += usize::from(report.qr.as_ref() == Some(printed));
+        }
+        if let Some(printed) = label.nw7.as_ref().filter(|_| nw7_seen) {
+            if std::env::var_os("BENCH_NW7_DEBUG").is_some() {
+                let q = label.nw7_quad.unwrap();
+                let length = ((q[1][0] - q[0][0]).powi(2) + (q[1][1] - q[0][1]).powi(2)).sqrt();
+                let angle = (q[1][1] - q[0][1]).atan2(q[1][0] - q[0][0]).to_degrees();
+                let module = length / (printed.len() as f32 * 12.0);
+                println!(
+                    "nw7 {} module {module:.2}px angle {angle:.1} len {}",
+                    report.nw7.as_deref() == Some(strip_guards(printed).as_str()),
+                    printed.len()
+                );
+            }
+            tally.nw7_in_frame += 1;
+            tally.nw7_in_frame_right +=
+                usize::from(report.nw7.as_deref() == Some(strip_guards(printed).as_str()));
+        }
         if let Some(printed) = &label.qr {
             tally.qr_printed += 1;
             match &report.qr {
@@ -350,8 +394,8 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64) {
             Status::Invalid => tally.invalid += 1,
             Status::Unreadable => tally.unreadable += 1,
         }
-        let code_missed = (label.qr.is_some() && report.qr.as_ref() != label.qr.as_ref())
-            || (label.nw7.is_some()
+        let code_missed = (qr_seen && report.qr.as_ref() != label.qr.as_ref())
+            || (nw7_seen
                 && report.nw7.as_deref() != label.nw7.as_deref().map(strip_guards).as_deref());
         if code_missed || report.verdict.status != Status::Accepted {
             failures.push(format!(
@@ -374,24 +418,30 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64) {
         capture.name(),
         t.total
     );
-    println!("| source | read right | read wrong | printed on |");
-    println!("| --- | --- | --- | --- |");
+    println!("| source | read right | read wrong | printed on | wholly in frame | read right when in frame |");
+    println!("| --- | --- | --- | --- | --- | --- |");
     println!(
-        "| QR | {} ({:.1} %) | {} | {} |",
+        "| QR | {} ({:.1} %) | {} | {} | {} | {} ({:.1} %) |",
         t.qr_right,
         pct(t.qr_right, t.qr_printed),
         t.qr_wrong,
-        t.qr_printed
+        t.qr_printed,
+        t.qr_in_frame,
+        t.qr_in_frame_right,
+        pct(t.qr_in_frame_right, t.qr_in_frame)
     );
     println!(
-        "| NW-7 | {} ({:.1} %) | {} | {} |",
+        "| NW-7 | {} ({:.1} %) | {} | {} | {} | {} ({:.1} %) |",
         t.nw7_right,
         pct(t.nw7_right, t.nw7_printed),
         t.nw7_wrong,
-        t.nw7_printed
+        t.nw7_printed,
+        t.nw7_in_frame,
+        t.nw7_in_frame_right,
+        pct(t.nw7_in_frame_right, t.nw7_in_frame)
     );
     println!(
-        "| OCR line | {} ({:.1} %) | {} | {} |",
+        "| OCR line | {} ({:.1} %) | {} | {} | | |",
         t.ocr_right,
         pct(t.ocr_right, t.total),
         t.ocr_wrong,

@@ -11,6 +11,13 @@ pub struct ReaderConfig {
     /// Further scales (relative to the downscaled frame) tried, in order, for a code the first
     /// pass missed.
     pub extra_scales: Vec<f32>,
+    /// When the frame was downscaled and a code is still missing after every scale, try the
+    /// frame at full size (thin NW-7 bars in 300-dpi scans vanish when shrunk).
+    pub full_size_fallback: bool,
+    /// Angles (degrees) of our NW-7 scan lines, tried in order until two lines agree.
+    pub nw7_angles: Vec<f32>,
+    /// Also try rxing's Codabar reader where ours found nothing (it can return part of a code).
+    pub rxing_codabar: bool,
     /// Run rqrr as a second opinion on QR codes rxing missed.
     pub run_rqrr: bool,
     /// Read the OCR line.
@@ -30,8 +37,11 @@ impl Default for ReaderConfig {
     fn default() -> Self {
         ReaderConfig {
             max_decode_side: 1600,
-            extra_scales: vec![0.5],
-            run_rqrr: false,
+            extra_scales: vec![0.5, 0.75],
+            full_size_fallback: true,
+            nw7_angles: crate::codabar::DEFAULT_ANGLES.to_vec(),
+            rxing_codabar: true,
+            run_rqrr: true,
             run_ocr: true,
             ocr_min_confidence: DEFAULT_OCR_MIN_CONFIDENCE,
             max_file_bytes: 100 * 1024 * 1024,
@@ -59,6 +69,13 @@ impl ReaderConfig {
                 "extra_scales",
                 format!("{bad} is outside 0.05–4 (exclusive of 0.05)"),
             );
+        }
+        if let Some(bad) = self
+            .nw7_angles
+            .iter()
+            .find(|a| !(a.is_finite() && a.abs() <= 90.0))
+        {
+            return fail("nw7_angles", format!("{bad} is outside ±90 degrees"));
         }
         if !(0.0..=1.0).contains(&self.ocr_min_confidence) {
             return fail(

@@ -14,6 +14,7 @@
 //! a read with any digit below the confidence bar is dropped. `vrs_ticket::reconcile` gives the
 //! verdict.
 
+pub mod codabar;
 pub mod codes;
 mod config;
 mod error;

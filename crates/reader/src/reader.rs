@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use image::{DynamicImage, GrayImage};
 use vrs_ticket::{reconcile, Reads, Verdict};
 
+use crate::codabar::{scan_codabar, MIN_PAYLOAD};
 use crate::codes::{rqrr_decode, rxing_decode, Decoder, Symbology};
 use crate::config::ReaderConfig;
 use crate::error::ReaderError;
@@ -121,7 +122,12 @@ impl Reader {
                 qr = rxing_decode(view, Symbology::Qr).map(|t| (t, Decoder::Rxing));
             }
             if nw7.is_none() {
-                nw7 = rxing_decode(view, Symbology::Codabar);
+                nw7 = scan_codabar(view, &self.config.nw7_angles);
+            }
+            if nw7.is_none() && self.config.rxing_codabar {
+                // rxing returns pieces of codes too; the shortest pieces are the likeliest.
+                nw7 = rxing_decode(view, Symbology::Codabar)
+                    .filter(|text| text.chars().count() >= MIN_PAYLOAD);
             }
             if qr.is_some() && nw7.is_some() {
                 break;
@@ -137,11 +143,14 @@ impl Reader {
     }
 }
 
-/// The frame at the decode size, then at each extra scale, each made only when first needed.
+/// The frame at the decode size, then at each extra scale (each made only when first needed),
+/// then at full size when it was downscaled and the fallback is on.
 struct Views<'a> {
+    original: &'a GrayImage,
     base: Cow<'a, GrayImage>,
     scales: &'a [f32],
     made: Vec<Option<GrayImage>>,
+    full_size: bool,
 }
 
 impl<'a> Views<'a> {
@@ -150,20 +159,26 @@ impl<'a> Views<'a> {
             Some(smaller) => Cow::Owned(smaller),
             None => Cow::Borrowed(gray),
         };
+        let full_size = config.full_size_fallback && matches!(base, Cow::Owned(_));
         Views {
+            original: gray,
             base,
             scales: &config.extra_scales,
             made: vec![None; config.extra_scales.len()],
+            full_size,
         }
     }
 
     fn len(&self) -> usize {
-        1 + self.scales.len()
+        1 + self.scales.len() + usize::from(self.full_size)
     }
 
     fn get(&mut self, index: usize) -> &GrayImage {
         if index == 0 {
             return &self.base;
+        }
+        if index > self.scales.len() {
+            return self.original;
         }
         let base = &self.base;
         let factor = self.scales[index - 1];

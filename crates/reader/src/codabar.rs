@@ -1,0 +1,292 @@
+//! An NW-7 (Codabar) scanner for camera frames: scan lines at several angles, bar widths with
+//! sub-pixel edges, narrow/wide decided per character (perspective makes bars at one end of the
+//! code wider than at the other), a quiet zone on both sides, and a value only when two scan
+//! lines agree. Codabar has no check digit, so agreement and quiet zones are what keep a
+//! partial or invented read out.
+
+use std::collections::HashMap;
+
+use image::GrayImage;
+
+/// The symbols, in the order of [`PATTERNS`].
+const SYMBOLS: &[u8; 20] = b"0123456789-$:/.+ABCD";
+/// Seven elements per symbol (bar, space, … bar), most significant bit first; 1 = wide.
+const PATTERNS: [u8; 20] = [
+    0b000_0011, 0b000_0110, 0b000_1001, 0b110_0000, 0b001_0010, 0b100_0010, 0b010_0001, 0b010_0100,
+    0b011_0000, 0b100_1000, 0b000_1100, 0b001_1000, 0b100_0101, 0b101_0001, 0b101_0100, 0b001_0101,
+    0b001_1010, 0b010_1001, 0b000_1011, 0b000_1110,
+];
+/// Scan lines this many pixels apart.
+const LINE_SPACING: f32 = 3.0;
+/// Half-width, in samples, of the window whose mean is the local black/white threshold.
+const THRESHOLD_RADIUS: usize = 24;
+/// A quiet zone at least this many mean narrow widths.
+const QUIET_NARROWS: f32 = 4.0;
+/// Wide elements must be at least this many times the widest narrow one.
+const MIN_WIDE_RATIO: f32 = 1.45;
+/// Fewer data symbols than this are not taken: short runs between quiet zones are too easily
+/// found in text and borders.
+pub(crate) const MIN_PAYLOAD: usize = 4;
+/// Lines that must read the same value.
+const MIN_AGREEING_LINES: usize = 2;
+
+/// Angles (degrees) of the scan lines, tried in order until one gives an agreed value.
+pub const DEFAULT_ANGLES: [f32; 3] = [0.0, -10.0, 10.0];
+
+/// The Codabar payload without start/stop letters, read the same on at least two lines.
+pub fn scan_codabar(gray: &GrayImage, angles: &[f32]) -> Option<String> {
+    for &angle in angles {
+        let mut votes: HashMap<String, usize> = HashMap::new();
+        let mut reversed = Vec::new();
+        for_each_line(gray, angle, |profile| {
+            reversed.clear();
+            reversed.extend(profile.iter().rev());
+            // Both directions: the code may be upside down.
+            for value in decode_profile(profile)
+                .into_iter()
+                .chain(decode_profile(&reversed))
+            {
+                *votes.entry(value).or_insert(0) += 1;
+            }
+        });
+        let best = votes
+            .into_iter()
+            .filter(|(_, n)| *n >= MIN_AGREEING_LINES)
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.len().cmp(&b.0.len())));
+        if let Some((value, _)) = best {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// Grey values along parallel lines at `angle` degrees covering the frame, one sample a pixel.
+fn for_each_line(gray: &GrayImage, angle: f32, mut visit: impl FnMut(&[f32])) {
+    let (width, height) = (gray.width() as f32, gray.height() as f32);
+    if width < 2.0 || height < 2.0 {
+        return;
+    }
+    let (sin, cos) = angle.to_radians().sin_cos();
+    let centre = (width / 2.0, height / 2.0);
+    let reach = (width * width + height * height).sqrt() / 2.0;
+    let pixels = gray.as_raw();
+    let stride = gray.width() as usize;
+    let sample = |x: f32, y: f32| -> Option<f32> {
+        if x < 0.0 || y < 0.0 || x > width - 1.001 || y > height - 1.001 {
+            return None;
+        }
+        let (x0, y0) = (x as usize, y as usize);
+        let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+        let at = |xx: usize, yy: usize| f32::from(pixels[yy * stride + xx]);
+        let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
+        let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
+        Some(top * (1.0 - fy) + bottom * fy)
+    };
+    let mut values = Vec::new();
+    let mut offset = -reach;
+    while offset <= reach {
+        // Point on the line nearest the centre, then walk along the line's direction.
+        let (px, py) = (centre.0 - sin * offset, centre.1 + cos * offset);
+        values.clear();
+        values.extend(
+            (-(reach as i32)..=(reach as i32))
+                .filter_map(|t| sample(px + cos * t as f32, py + sin * t as f32)),
+        );
+        if values.len() > 2 * THRESHOLD_RADIUS {
+            visit(&values);
+        }
+        offset += LINE_SPACING;
+    }
+}
+
+/// Widths of alternating dark and light runs, with edges placed where the profile crosses its
+/// local mean; the first run is dark. Light runs before the first bar are returned separately.
+fn runs(profile: &[f32]) -> Vec<f32> {
+    let n = profile.len();
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0.0f64);
+    for &v in profile {
+        let last = prefix[prefix.len() - 1];
+        prefix.push(last + f64::from(v));
+    }
+    let threshold: Vec<f32> = (0..n)
+        .map(|i| {
+            let lo = i.saturating_sub(THRESHOLD_RADIUS);
+            let hi = (i + THRESHOLD_RADIUS + 1).min(n);
+            ((prefix[hi] - prefix[lo]) / (hi - lo) as f64) as f32
+        })
+        .collect();
+    let dark = |i: usize| profile[i] < threshold[i];
+    // Edge positions (sub-pixel) where dark/light flips.
+    let mut edges = vec![0.0f32];
+    for i in 1..n {
+        if dark(i) != dark(i - 1) {
+            let (a, b) = (profile[i - 1] - threshold[i - 1], profile[i] - threshold[i]);
+            let t = if (a - b).abs() > f32::EPSILON {
+                a / (a - b)
+            } else {
+                0.5
+            };
+            edges.push((i - 1) as f32 + t.clamp(0.0, 1.0));
+        }
+    }
+    edges.push(n as f32);
+    // Start with a light run (possibly empty) so that runs alternate light, dark, light, ...
+    let mut widths: Vec<f32> = edges.windows(2).map(|w| w[1] - w[0]).collect();
+    if n > 0 && dark(0) {
+        widths.insert(0, 0.0);
+    }
+    widths
+}
+
+/// One symbol from seven element widths, with its mean narrow width.
+fn classify(widths: &[f32]) -> Option<(u8, f32)> {
+    let mut sorted: Vec<f32> = widths.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    let mut best: Option<(u8, f32, f32)> = None;
+    for wide_count in [2usize, 3] {
+        let narrow_max = sorted[6 - wide_count];
+        let wide_min = sorted[7 - wide_count];
+        if narrow_max <= 0.0 {
+            continue;
+        }
+        let ratio = wide_min / narrow_max;
+        if ratio < MIN_WIDE_RATIO {
+            continue;
+        }
+        let split = (narrow_max + wide_min) / 2.0;
+        let bits = widths
+            .iter()
+            .fold(0u8, |acc, w| (acc << 1) | u8::from(*w > split));
+        let Some(index) = PATTERNS.iter().position(|p| *p == bits) else {
+            continue;
+        };
+        let narrow: f32 = sorted[..7 - wide_count].iter().sum::<f32>() / (7 - wide_count) as f32;
+        if best.is_none_or(|b| ratio > b.2) {
+            best = Some((SYMBOLS[index], narrow, ratio));
+        }
+    }
+    best.map(|(symbol, narrow, _)| (symbol, narrow))
+}
+
+fn is_guard(symbol: u8) -> bool {
+    matches!(symbol, b'A'..=b'D')
+}
+
+/// Every start…stop symbol run with quiet zones in one profile, as payloads without guards.
+fn decode_profile(profile: &[f32]) -> Vec<String> {
+    let widths = runs(profile);
+    let mut found = Vec::new();
+    // widths[0] is light; bars sit at odd indices.
+    let mut start = 1;
+    while start + 7 <= widths.len() {
+        if let Some((value, next)) = decode_from(&widths, start) {
+            found.push(value);
+            start = next;
+        } else {
+            start += 2;
+        }
+    }
+    found
+}
+
+/// Decodes a symbol sequence whose start guard begins at bar `start`; returns the payload and
+/// the index to continue from.
+fn decode_from(widths: &[f32], start: usize) -> Option<(String, usize)> {
+    let (first, narrow) = classify(widths.get(start..start + 7)?)?;
+    if !is_guard(first) || widths[start - 1] < QUIET_NARROWS * narrow {
+        return None;
+    }
+    let mut payload = String::new();
+    let mut at = start;
+    let mut last_narrow = narrow;
+    loop {
+        let gap = *widths.get(at + 7)?;
+        at += 8;
+        let (symbol, narrow) = classify(widths.get(at..at + 7)?)?;
+        // The gap between symbols is narrow; a wide one means this is not the next symbol.
+        if gap > 3.0 * last_narrow.max(narrow) {
+            return None;
+        }
+        if is_guard(symbol) {
+            let quiet = widths.get(at + 7).copied().unwrap_or(0.0);
+            if quiet < QUIET_NARROWS * narrow || payload.len() < MIN_PAYLOAD {
+                return None;
+            }
+            return Some((payload, at + 7));
+        }
+        payload.push(char::from(symbol));
+        last_narrow = narrow;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renders a Codabar symbol row by row: `narrow` pixels a narrow element, wide 2.5×.
+    fn render(text: &str, narrow: f32, height: u32) -> GrayImage {
+        let mut elements: Vec<f32> = vec![12.0 * narrow];
+        for (i, c) in text.bytes().enumerate() {
+            let index = SYMBOLS.iter().position(|s| *s == c).unwrap();
+            if i > 0 {
+                elements.push(narrow);
+            }
+            for bit in (0..7).rev() {
+                let wide = PATTERNS[index] >> bit & 1 == 1;
+                elements.push(if wide { 2.5 * narrow } else { narrow });
+            }
+        }
+        elements.push(12.0 * narrow);
+        let total: f32 = elements.iter().sum();
+        let width = total.ceil() as u32;
+        let mut image = GrayImage::from_pixel(width, height, image::Luma([235]));
+        let mut x = 0.0f32;
+        for (i, w) in elements.iter().enumerate() {
+            if i % 2 == 1 {
+                for px in x.round() as u32..(x + w).round() as u32 {
+                    for y in 0..height {
+                        image.put_pixel(px, y, image::Luma([20]));
+                    }
+                }
+            }
+            x += w;
+        }
+        image
+    }
+
+    #[test]
+    fn reads_a_clean_symbol_without_guards() {
+        let image = render("A0123456789B", 3.0, 40);
+        assert_eq!(scan_codabar(&image, &[0.0]).as_deref(), Some("0123456789"));
+        let image = render("C-$:/.+1D", 2.0, 30);
+        assert_eq!(scan_codabar(&image, &[0.0]).as_deref(), Some("-$:/.+1"));
+        let upside_down = image::imageops::rotate180(&image);
+        assert_eq!(
+            scan_codabar(&upside_down, &[0.0]).as_deref(),
+            Some("-$:/.+1")
+        );
+    }
+
+    #[test]
+    fn a_cut_symbol_or_blank_frame_gives_nothing() {
+        let image = render("A0123456789B", 3.0, 40);
+        let cut = image::imageops::crop_imm(&image, 0, 0, image.width() * 2 / 3, 40).to_image();
+        assert_eq!(scan_codabar(&cut, &[0.0]), None);
+        let blank = GrayImage::from_pixel(200, 50, image::Luma([200]));
+        assert_eq!(scan_codabar(&blank, &DEFAULT_ANGLES), None);
+    }
+
+    #[test]
+    fn patterns_have_two_or_three_wide_elements_and_are_distinct() {
+        for (i, p) in PATTERNS.iter().enumerate() {
+            let wide = p.count_ones();
+            assert!(
+                wide == 2 || (wide == 3 && i >= 12),
+                "{}",
+                char::from(SYMBOLS[i])
+            );
+            assert_eq!(PATTERNS.iter().filter(|q| *q == p).count(), 1);
+        }
+    }
+}
