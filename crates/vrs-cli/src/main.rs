@@ -10,6 +10,7 @@ mod pin;
 mod queue;
 mod scan;
 mod session;
+mod sync_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,10 @@ enum Command {
     /// Change the PIN.
     #[command(subcommand)]
     Pin(pin::PinCommand),
+    /// Enrol this tablet with the sync server using a one-time activation code.
+    Enroll(sync_commands::EnrollArgs),
+    /// Upload queued records to the sync server; prints a JSON summary.
+    Sync(sync_commands::SyncArgs),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +79,8 @@ fn main() -> ExitCode {
         Command::Backup(args) => files::backup(&context, args),
         Command::Restore(args) => files::restore(&context, args),
         Command::Pin(command) => pin::run(&context, command),
+        Command::Enroll(args) => sync_commands::enroll(&context, args),
+        Command::Sync(args) => sync_commands::sync(&context, args),
     };
     match result {
         Ok(code) => code,
