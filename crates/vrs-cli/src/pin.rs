@@ -6,7 +6,7 @@ use anyhow::{bail, Result};
 use clap::Subcommand;
 use vrs_queue::Queue;
 
-use crate::context::{read_pin, read_secret, Context};
+use crate::context::{read_secret, Context};
 
 #[derive(Subcommand)]
 pub enum PinCommand {
@@ -44,9 +44,6 @@ pub fn run(context: &Context, command: PinCommand) -> Result<ExitCode> {
         PinCommand::Change => {
             let mut queue = context.open()?;
             let pin = new_pin("VRS_NEW_PIN", "New PIN: ")?;
-            if pin == read_pin("")? {
-                bail!("the new PIN is the same as the old one");
-            }
             queue.change_pin(&pin)?;
             println!("PIN changed");
         }
