@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use clap::Args;
 use serde_json::json;
-use vrs_sync_client::{ServerConfig, SyncOptions, WatchEvent};
+use vrs_sync_client::{ServerConfig, SyncOptions, SyncSummary, WatchEvent};
 
 use crate::context::Context;
 
@@ -40,6 +40,11 @@ pub struct SyncArgs {
     /// Records per request.
     #[arg(long, value_name = "N", default_value_t = 500)]
     batch: usize,
+}
+
+/// The summary in the contract's key order: sent, accepted, already_had, rejected, pending.
+fn summary_line(summary: &SyncSummary) -> String {
+    serde_json::to_string(summary).unwrap_or_default()
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -97,7 +102,7 @@ pub fn sync(context: &Context, args: SyncArgs) -> Result<ExitCode> {
             |event| match event {
                 WatchEvent::Synced(summary) => {
                     if summary.sent > 0 {
-                        println!("{}", json!(summary));
+                        println!("{}", summary_line(summary));
                     }
                 }
                 WatchEvent::Failed { failure, retry_in } => {
@@ -108,7 +113,7 @@ pub fn sync(context: &Context, args: SyncArgs) -> Result<ExitCode> {
         return Ok(match outcome {
             Ok(()) => ExitCode::SUCCESS,
             Err(failure) => {
-                println!("{}", json!(failure.summary));
+                println!("{}", summary_line(&failure.summary));
                 eprintln!("vrs: sync: {}", failure.error);
                 ExitCode::from(EXIT_REFUSED)
             }
@@ -116,11 +121,11 @@ pub fn sync(context: &Context, args: SyncArgs) -> Result<ExitCode> {
     }
     match runtime.block_on(vrs_sync_client::sync_once(&mut queue, &options)) {
         Ok(summary) => {
-            println!("{}", json!(summary));
+            println!("{}", summary_line(&summary));
             Ok(ExitCode::SUCCESS)
         }
         Err(failure) => {
-            println!("{}", json!(failure.summary));
+            println!("{}", summary_line(&failure.summary));
             eprintln!("vrs: sync: {}", failure.error);
             Ok(ExitCode::from(if failure.error.is_transient() {
                 EXIT_UNREACHABLE
