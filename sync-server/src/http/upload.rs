@@ -61,18 +61,7 @@ pub async fn upload(
         .field("records"));
     }
     let now = Utc::now();
-    // Signature checks are CPU work; keep them off the threads that serve connections.
-    let checked_device = device.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        request
-            .records
-            .into_iter()
-            .enumerate()
-            .map(|(index, signed)| check_record(index, signed, &checked_device, now))
-            .collect::<Vec<_>>()
-    })
-    .await
-    .map_err(|e| ApiProblem::new(ProblemKind::Internal, format!("record checks failed: {e}")))?;
+    let checked = check_all(request.records, &device, now).await?;
 
     let mut results: Vec<Option<RecordResult>> = vec![None; checked.len()];
     let mut to_store = Vec::new();
@@ -106,6 +95,36 @@ pub async fn upload(
         server_time: now,
         results: results.into_iter().flatten().collect(),
     }))
+}
+
+/// Runs [`check_record`] on every record, split across the machine's cores (signature checks
+/// are CPU work; they stay off the threads that serve connections).
+async fn check_all(
+    records: Vec<SignedRecord>,
+    device: &Device,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<VerifiedRecord, RecordResult>>, ApiProblem> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk_len = records.len().div_ceil(workers).max(64);
+    let mut tasks = Vec::new();
+    let mut records = records.into_iter().enumerate().peekable();
+    while records.peek().is_some() {
+        let chunk: Vec<(usize, SignedRecord)> = records.by_ref().take(chunk_len).collect();
+        let device = device.clone();
+        tasks.push(tokio::task::spawn_blocking(move || {
+            chunk
+                .into_iter()
+                .map(|(index, signed)| check_record(index, signed, &device, now))
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut checked = Vec::new();
+    for task in tasks {
+        checked.extend(task.await.map_err(|e| {
+            ApiProblem::new(ProblemKind::Internal, format!("record checks failed: {e}"))
+        })?);
+    }
+    Ok(checked)
 }
 
 /// The device named in the header, enrolled, not revoked, and the body signed by its key.

@@ -552,7 +552,7 @@ async fn ingest_one(
             } else {
                 false
             };
-            if state == RowState::Current {
+            if state == RowState::Current && !known.is_empty() {
                 let supersede = tx
                     .prepare_cached(
                         "UPDATE records SET state = 'superseded' WHERE id = $1 AND state = 'current'",

@@ -543,7 +543,7 @@ fn ingest_one(
                         ],
                         |row| row.get::<_, bool>(0),
                     )?;
-            if state == RowState::Current {
+            if state == RowState::Current && !known.is_empty() {
                 tx.prepare_cached(
                     "UPDATE records SET state = 'superseded' WHERE id = ?1 AND state = 'current'",
                 )?

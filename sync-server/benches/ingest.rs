@@ -1,0 +1,355 @@
+//! Server ingest throughput with 1, 10 and 100 simulated devices (HTTPS, signed records,
+//! durable commits), beside the same rows inserted straight into the same database (the
+//! ceiling); and a tablet's 10,000 queued records to all acknowledged.
+//!
+//! `cargo bench -p vrs-server --bench ingest` (SQLite), or through
+//! `sync-server/scripts/with-postgres.sh cargo bench -p vrs-server --bench ingest` for both.
+#![allow(clippy::unwrap_used)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use common::*;
+use vrs_record::{RecordStatus, ScanEvidence, Uuid, VaccinationRecord};
+use vrs_server::codes::{secret_hash, ACTIVATION_CODE_LIFETIME};
+use vrs_server::store::{Device, Enrolment, NewActivationCode, Store};
+use vrs_sync_client::{sync_once, SyncOptions};
+use vrs_sync_proto::{
+    content_hash, DeviceKey, Outcome, SignedRecord, UploadRequest, UploadResponse, DEVICE_HEADER,
+    SIGNATURE_HEADER,
+};
+use vrs_ticket::{MunicipalityCode, Source};
+
+const RECORDS_PER_CONFIG: usize = 20_000;
+const BATCH: usize = 500;
+
+fn record(device_id: &str) -> VaccinationRecord {
+    let ticket = new_ticket(CHIYODA, 1);
+    VaccinationRecord {
+        id: Uuid::now_v7(),
+        version: 1,
+        dose: 1,
+        ticket,
+        vaccinated_at: DateTime::parse_from_rfc3339("2026-11-25T10:30:00+09:00").unwrap(),
+        venue: "千代田区役所".into(),
+        maker: "ファイザー".into(),
+        lot: "FA1234".into(),
+        operator: "佐藤 花子".into(),
+        device_id: device_id.into(),
+        evidence: ScanEvidence {
+            sources: vec![Source::Ocr, Source::Qr],
+            operator_confirmed: false,
+            manual_entry: false,
+        },
+        status: RecordStatus::Active,
+        change_reason: None,
+    }
+}
+
+struct SimDevice {
+    device: Device,
+    key: DeviceKey,
+}
+
+async fn enrol_devices(store: &Store, count: usize) -> Vec<SimDevice> {
+    let now = Utc::now();
+    let mut devices = Vec::new();
+    for i in 0..count {
+        let (key, _) = DeviceKey::generate().unwrap();
+        let secret = format!("bench-{i}-{}", now.timestamp_micros());
+        store
+            .issue_activation_code(NewActivationCode {
+                code_hash: secret_hash(&secret),
+                municipality: MunicipalityCode::parse(CHIYODA).unwrap(),
+                venue: "会場".into(),
+                issued_at: now,
+                expires_at: now + ACTIVATION_CODE_LIFETIME,
+            })
+            .await
+            .unwrap();
+        let device = store
+            .enroll(
+                Enrolment {
+                    code_hash: secret_hash(&secret),
+                    device_id: format!("bench-device-{i}-{}", now.timestamp_micros()),
+                    public_key: key.public_key().to_vec(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        devices.push(SimDevice { device, key });
+    }
+    devices
+}
+
+/// Signed request bodies per device, made before the clock starts (the tablets' work).
+fn bodies(devices: &[SimDevice], per_device: usize) -> Vec<Vec<(Vec<u8>, String)>> {
+    devices
+        .iter()
+        .map(|sim| {
+            let id = &sim.device.device_id;
+            let records: Vec<VaccinationRecord> = (0..per_device).map(|_| record(id)).collect();
+            records
+                .chunks(BATCH)
+                .map(|chunk| {
+                    let body = serde_json::to_vec(&UploadRequest {
+                        device_id: id.clone(),
+                        records: chunk
+                            .iter()
+                            .map(|r| SignedRecord::sign(r, &sim.key).unwrap())
+                            .collect(),
+                    })
+                    .unwrap();
+                    let signature = sim.key.sign_body(&body);
+                    (body, signature)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+/// Devices upload at once, each its bodies one after another. Returns (records/s, latencies).
+async fn server_ingest(
+    world: &World,
+    devices: &[SimDevice],
+    per_device: usize,
+) -> (f64, Vec<Duration>) {
+    let bodies = bodies(devices, per_device);
+    let url = format!("{}/v1/records", world.server.url());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (sim, device_bodies) in devices.iter().zip(bodies) {
+        let client = raw_client(&world.tls);
+        let url = url.clone();
+        let device_id = sim.device.device_id.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            for (body, signature) in device_bodies {
+                let sent = Instant::now();
+                let answer: UploadResponse = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .header(DEVICE_HEADER, &device_id)
+                    .header(SIGNATURE_HEADER, signature)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                latencies.push(sent.elapsed());
+                assert!(answer
+                    .results
+                    .iter()
+                    .all(|r| r.outcome == Outcome::Accepted));
+            }
+            latencies
+        }));
+    }
+    let mut latencies = Vec::new();
+    for task in tasks {
+        latencies.extend(task.await.unwrap());
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    (
+        (devices.len() * per_device) as f64 / elapsed.as_secs_f64(),
+        latencies,
+    )
+}
+
+/// The same rows straight into the same database, one transaction per batch, same durability,
+/// no HTTP, JSON or signatures: one writer on SQLite (it has one write lock; more writers only
+/// wait on it), one connection per device on PostgreSQL.
+async fn ceiling(spec: &StoreSpec, devices: &[SimDevice], per_device: usize) -> f64 {
+    let rows: Vec<Vec<(VaccinationRecord, String, String, String)>> = devices
+        .iter()
+        .map(|sim| {
+            (0..per_device)
+                .map(|_| {
+                    let r = record(&sim.device.device_id);
+                    let json = serde_json::to_string(&r).unwrap();
+                    let signature = sim.key.sign_record(&r);
+                    (content_hash(&r), json, signature, r)
+                })
+                .map(|(h, j, s, r)| (r, h, j, s))
+                .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    match &spec.postgres_url {
+        None => {
+            let db = spec.data_dir().join(vrs_server::store::sqlite::DB_FILE);
+            let single_writer: Vec<_> = rows.into_iter().flatten().collect();
+            let threads: Vec<_> = [single_writer]
+                .into_iter()
+                .map(|device_rows| {
+                    let db = db.clone();
+                    std::thread::spawn(move || {
+                        let mut conn = rusqlite::Connection::open(db).unwrap();
+                        conn.busy_timeout(Duration::from_secs(60)).unwrap();
+                        conn.pragma_update(None, "synchronous", "FULL").unwrap();
+                        for chunk in device_rows.chunks(BATCH) {
+                            let tx = conn
+                                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                                .unwrap();
+                            {
+                                let mut insert = tx.prepare_cached(SQLITE_INSERT).unwrap();
+                                for (r, hash, json, signature) in chunk {
+                                    insert
+                                        .execute(rusqlite::params![
+                                            r.id.to_string(),
+                                            r.version,
+                                            hash,
+                                            signature,
+                                            r.ticket.municipality().to_string(),
+                                            r.ticket.number(),
+                                            r.dose,
+                                            json,
+                                            vrs_server::time::to_db_text(Utc::now()),
+                                            vrs_server::time::to_db_text(
+                                                r.vaccinated_at.with_timezone(&Utc)
+                                            ),
+                                            r.device_id,
+                                        ])
+                                        .unwrap();
+                                }
+                            }
+                            tx.commit().unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for thread in threads {
+                thread.join().unwrap();
+            }
+        }
+        Some(url) => {
+            let url = Arc::new(url.clone());
+            let mut tasks = Vec::new();
+            for device_rows in rows {
+                let url = Arc::clone(&url);
+                tasks.push(tokio::spawn(async move {
+                    let (mut client, connection) =
+                        tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                            .await
+                            .unwrap();
+                    tokio::spawn(connection);
+                    for chunk in device_rows.chunks(BATCH) {
+                        let tx = client.transaction().await.unwrap();
+                        let insert = tx.prepare(POSTGRES_INSERT).await.unwrap();
+                        for (r, hash, json, signature) in chunk {
+                            tx.execute(
+                                &insert,
+                                &[
+                                    &r.id,
+                                    &(r.version as i32),
+                                    hash,
+                                    signature,
+                                    &r.ticket.municipality().to_string(),
+                                    &r.ticket.number(),
+                                    &i32::from(r.dose),
+                                    json,
+                                    &Utc::now(),
+                                    &r.vaccinated_at.with_timezone(&Utc),
+                                    &r.device_id,
+                                ],
+                            )
+                            .await
+                            .unwrap();
+                        }
+                        tx.commit().await.unwrap();
+                    }
+                }));
+            }
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }
+    }
+    (devices.len() * per_device) as f64 / started.elapsed().as_secs_f64()
+}
+
+const SQLITE_INSERT: &str =
+    "INSERT INTO records (id, version, content_hash, origin, state, signature,
+    ticket_municipality, ticket_number, dose, venue_municipality, status, record_json, received_at,
+    vaccinated_at, device_id)
+    VALUES (?1, ?2, ?3, 'device', 'current', ?4, ?5, ?6, ?7, '131016', 'active', ?8, ?9, ?10, ?11)";
+const POSTGRES_INSERT: &str =
+    "INSERT INTO records (id, version, content_hash, origin, state, signature,
+    ticket_municipality, ticket_number, dose, venue_municipality, status, record_json, received_at,
+    vaccinated_at, device_id)
+    VALUES ($1, $2, $3, 'device', 'current', $4, $5, $6, $7, '131016', 'active', $8, $9, $10, $11)";
+
+async fn end_to_end(backend: Backend) -> Duration {
+    let world = World::start(backend, &["--rate-per-minute", "1000000"]).await;
+    let mut tablet = world.enrolled_tablet(CHIYODA, "千代田区役所").await;
+    for _ in 0..10 {
+        let tickets = (0..1000)
+            .map(|_| {
+                (
+                    new_ticket(CHIYODA, 1),
+                    ScanEvidence {
+                        sources: vec![Source::Qr],
+                        operator_confirmed: false,
+                        manual_entry: false,
+                    },
+                )
+            })
+            .collect();
+        tablet.queue.add_many(tickets).unwrap();
+    }
+    let started = Instant::now();
+    let summary = sync_once(&mut tablet.queue, &SyncOptions::default())
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!((summary.accepted, summary.pending), (10_000, 0));
+    elapsed
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    println!("| store | devices | server records/s | request median ms | request p95 ms | ceiling records/s | server / ceiling |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    let mut end_to_end_rows = Vec::new();
+    for backend in backends() {
+        let world = World::start(
+            backend,
+            &["--rate-per-minute", "1000000", "--max-batch", "1000"],
+        )
+        .await;
+        let store = world.store.open().await;
+        let devices = enrol_devices(&store, 100).await;
+        for count in [1usize, 10, 100] {
+            let per_device = RECORDS_PER_CONFIG / count;
+            let (rate, latencies) = server_ingest(&world, &devices[..count], per_device).await;
+            let ceiling = ceiling(&world.store, &devices[..count], per_device).await;
+            println!(
+                "| {backend:?} | {count} | {rate:.0} | {:.1} | {:.1} | {ceiling:.0} | {:.0} % |",
+                percentile(&latencies, 0.5).as_secs_f64() * 1e3,
+                percentile(&latencies, 0.95).as_secs_f64() * 1e3,
+                100.0 * rate / ceiling
+            );
+        }
+        drop(world);
+        end_to_end_rows.push((backend, end_to_end(backend).await));
+    }
+    println!();
+    println!("| store | 10,000 queued records to all acknowledged (s) |");
+    println!("| --- | --- |");
+    for (backend, elapsed) in end_to_end_rows {
+        println!("| {backend:?} | {:.2} |", elapsed.as_secs_f64());
+    }
+}
