@@ -9,8 +9,9 @@
 //!
 //!   RTEN_NUM_THREADS=1 cargo bench -p vrs-ocr --bench ocr_line
 //!
-//! Sizes: OCR_BENCH_PHOTOS (1000), OCR_BENCH_SCANS (200), OCR_BENCH_TESSERACT (photos and
-//! scans each given to tesseract, 100; it takes over a second per image).
+//! Sizes: OCR_BENCH_PHOTOS (1000), OCR_BENCH_SCANS (200), OCR_BENCH_TESSERACT (the first N of
+//! each set given to tesseract, 100; it takes over a second per image), OCR_BENCH_PEER (the
+//! first N of each set given to the published detector; all by default).
 
 #![allow(clippy::unwrap_used)]
 
@@ -203,6 +204,7 @@ fn main() {
     let photos_n = env_count("OCR_BENCH_PHOTOS", 1000);
     let scans_n = env_count("OCR_BENCH_SCANS", 200);
     let tess_n = env_count("OCR_BENCH_TESSERACT", 100);
+    let peer_n = env_count("OCR_BENCH_PEER", usize::MAX);
     let threads = std::env::var("RTEN_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
     println!("OCR line benchmark: {photos_n} camera photos 1280×720 (seeds {PHOTO_SEED}+), {scans_n} 300-dpi scans (seeds {SCAN_SEED}+), rten threads: {threads}");
 
@@ -237,7 +239,9 @@ fn main() {
             continue;
         }
         let our_tally = run_reader(&ours, items);
-        let peer_tally = peer.as_ref().map(|p| run_reader(p, items));
+        let peer_tally = peer
+            .as_ref()
+            .map(|p| run_reader(p, &items[..peer_n.min(items.len())]));
         let tess_tally = tesseract.then(|| run_tesseract(&items[..tess_n.min(items.len())], &dir));
         println!("\n### {set}\n");
         println!("| reader | images | exact | wrong | refused | digit accuracy | p50 ms | p95 ms | p50 vs ours |");

@@ -75,6 +75,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init", type=Path, help="start from these weights (to continue a run)")
+    ap.add_argument("--max-lr", type=float, default=2e-3)
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -83,11 +85,14 @@ def main() -> None:
     sets = [CropSet.load(p) for p in args.train]
     val = CropSet.load(args.val)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    model = Recognizer().to(device)
+    model = Recognizer()
+    if args.init:
+        model.load_state_dict(torch.load(args.init, map_location="cpu"))
+    model = model.to(device)
     params = sum(p.numel() for p in model.parameters())
     steps_per_epoch = sum(len(s) for s in sets) // args.batch_size
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    sched = TimedOneCycle(opt, 2e-3, args.epochs * steps_per_epoch, args.max_minutes)
+    sched = TimedOneCycle(opt, args.max_lr, args.epochs * steps_per_epoch, args.max_minutes)
     sched.step()
     started = time.time()
     history = []
