@@ -61,6 +61,7 @@ fn parse_options() -> Options {
                     .map(|s| s.parse().unwrap())
                     .collect();
             }
+            "--any-nw7" => options.config.nw7_tickets_only = false,
             "--rqrr" => options.config.run_rqrr = true,
             "--no-rqrr" => options.config.run_rqrr = false,
             "--no-ocr" => options.config.run_ocr = false,
@@ -215,6 +216,8 @@ fn bench_zxing(config: &ReaderConfig) {
     let mut zbar = Tally::default();
     let reader = Reader::new(ReaderConfig {
         run_ocr: false,
+        // The set's Codabar codes hold no ticket numbers.
+        nw7_tickets_only: false,
         ..config.clone()
     })
     .unwrap();

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 
 use image::GrayImage;
+use vrs_ticket::payload::{nw7_digits, Nw7Digits};
+use vrs_ticket::Ticket;
 
 /// The symbols, in the order of [`PATTERNS`].
 const SYMBOLS: &[u8; 20] = b"0123456789-$:/.+ABCD";
@@ -18,12 +20,15 @@ const PATTERNS: [u8; 20] = [
 ];
 /// Scan lines this many pixels apart.
 const LINE_SPACING: f32 = 3.0;
+/// Samples a pixel along a scan line: two, so that the edges of bars under 2 px wide still
+/// fall on separate gradient peaks.
+const SAMPLES_PER_PIXEL: f32 = 2.0;
 /// Half-width, in samples, of the window whose mean is the local black/white threshold.
-const THRESHOLD_RADIUS: usize = 24;
+const THRESHOLD_RADIUS: usize = 48;
 /// A quiet zone at least this many mean narrow widths.
 const QUIET_NARROWS: f32 = 4.0;
 /// Wide elements must be at least this many times the widest narrow one.
-const MIN_WIDE_RATIO: f32 = 1.45;
+const MIN_WIDE_RATIO: f32 = 1.3;
 /// Fewer data symbols than this are not taken: short runs between quiet zones are too easily
 /// found in text and borders.
 pub(crate) const MIN_PAYLOAD: usize = 4;
@@ -33,31 +38,154 @@ const MIN_AGREEING_LINES: usize = 2;
 /// Angles (degrees) of the scan lines, tried in order until one gives an agreed value.
 pub const DEFAULT_ANGLES: [f32; 3] = [0.0, -10.0, 10.0];
 
-/// The Codabar payload without start/stop letters, read the same on at least two lines.
-pub fn scan_codabar(gray: &GrayImage, angles: &[f32]) -> Option<String> {
-    for &angle in angles {
-        let mut votes: HashMap<String, usize> = HashMap::new();
-        let mut reversed = Vec::new();
-        for_each_line(gray, angle, |profile| {
-            reversed.clear();
-            reversed.extend(profile.iter().rev());
-            // Both directions: the code may be upside down.
-            for value in decode_profile(profile)
-                .into_iter()
-                .chain(decode_profile(&reversed))
-            {
-                *votes.entry(value).or_insert(0) += 1;
-            }
-        });
-        let best = votes
-            .into_iter()
-            .filter(|(_, n)| *n >= MIN_AGREEING_LINES)
-            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.len().cmp(&b.0.len())));
-        if let Some((value, _)) = best {
+/// Whether a Codabar payload (without start/stop letters) can be a ticket's NW-7 code: the
+/// 10-digit ticket number (not all zeros) or all 18 digits passing the ticket rules. Codabar
+/// has no check digit, so this is what keeps pieces of a code and misreads out.
+pub fn plausible_ticket_nw7(payload: &str) -> bool {
+    match nw7_digits(payload) {
+        Ok(Nw7Digits::TicketNumber(number)) => number.bytes().any(|b| b != b'0'),
+        Ok(Nw7Digits::Line(line)) => Ticket::parse(&line).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The Codabar payload without start/stop letters that `accept` takes, read the same on at
+/// least two lines. Lines run first along the orientations estimated from the frame's
+/// gradients (a tilted code is missed by lines that cross its bars too steeply), then along
+/// `angles`, until one angle gives an agreed value.
+pub fn scan_codabar(
+    gray: &GrayImage,
+    angles: &[f32],
+    accept: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let mut tried: Vec<f32> = Vec::new();
+    let estimated = barcode_orientations(gray);
+    for angle in estimated.into_iter().chain(angles.iter().copied()) {
+        if tried
+            .iter()
+            .any(|t| angle_distance(*t, angle) < MIN_ANGLE_STEP)
+        {
+            continue;
+        }
+        tried.push(angle);
+        if let Some(value) = scan_at(gray, angle, accept) {
             return Some(value);
         }
     }
     None
+}
+
+/// Angles closer than this (degrees) are scanned once.
+const MIN_ANGLE_STEP: f32 = 2.5;
+
+/// Difference between two scan-line angles, which repeat every 180°.
+fn angle_distance(a: f32, b: f32) -> f32 {
+    let d = (a - b).rem_euclid(180.0);
+    d.min(180.0 - d)
+}
+
+fn scan_at(gray: &GrayImage, angle: f32, accept: &dyn Fn(&str) -> bool) -> Option<String> {
+    let mut votes: HashMap<String, usize> = HashMap::new();
+    let mut reversed = Vec::new();
+    for_each_line(gray, angle, |profile| {
+        reversed.clear();
+        reversed.extend(profile.iter().rev());
+        // Both directions: the code may be upside down.
+        // Both edge finders: threshold crossings hold up under uneven light, gradient peaks
+        // keep narrow bars that blur has lifted above the threshold.
+        let candidates = [
+            decode_runs(&runs(profile)),
+            decode_runs(&runs(&reversed)),
+            decode_runs(&gradient_runs(profile)),
+            decode_runs(&gradient_runs(&reversed)),
+        ];
+        let mut distinct: Vec<String> = candidates.into_iter().flatten().collect();
+        distinct.sort();
+        distinct.dedup();
+        for value in distinct {
+            if accept(&value) {
+                *votes.entry(value).or_insert(0) += 1;
+            }
+        }
+    });
+    votes
+        .into_iter()
+        .filter(|(_, n)| *n >= MIN_AGREEING_LINES)
+        .max_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then_with(|| a.0.len().cmp(&b.0.len()))
+                .then_with(|| b.0.cmp(&a.0))
+        })
+        .map(|(value, _)| value)
+}
+
+/// Side of the square blocks whose gradient structure tensor is measured.
+const BLOCK: usize = 12;
+/// A block counts as barcode-like when its gradients are this coherent (1 = all parallel)…
+const MIN_COHERENCE: f32 = 0.75;
+/// …and their mean squared magnitude reaches this (grey levels², central differences).
+const MIN_BLOCK_ENERGY: f32 = 400.0;
+/// Orientation peaks below this share of the strongest are not scanned.
+const SECOND_PEAK_SHARE: f32 = 0.5;
+
+/// Up to two scan-line angles (degrees, in −45…45) across the bars of barcode-like regions:
+/// the peaks of the gradient orientations of blocks with strong, parallel gradients
+/// (bars; QR modules and text mix directions and fall below the coherence bar).
+fn barcode_orientations(gray: &GrayImage) -> Vec<f32> {
+    let (width, height) = (gray.width() as usize, gray.height() as usize);
+    if width < 3 * BLOCK || height < 3 * BLOCK {
+        return Vec::new();
+    }
+    let pixels = gray.as_raw();
+    let at = |x: usize, y: usize| f32::from(pixels[y * width + x]);
+    let mut histogram = [0.0f32; 90];
+    for by in 0..(height - 2) / BLOCK {
+        for bx in 0..(width - 2) / BLOCK {
+            let (mut jxx, mut jyy, mut jxy) = (0.0f32, 0.0f32, 0.0f32);
+            for y in by * BLOCK + 1..(by + 1) * BLOCK + 1 {
+                for x in bx * BLOCK + 1..(bx + 1) * BLOCK + 1 {
+                    let gx = at(x + 1, y) - at(x - 1, y);
+                    let gy = at(x, y + 1) - at(x, y - 1);
+                    jxx += gx * gx;
+                    jyy += gy * gy;
+                    jxy += gx * gy;
+                }
+            }
+            let energy = jxx + jyy;
+            if energy < MIN_BLOCK_ENERGY * (BLOCK * BLOCK) as f32 {
+                continue;
+            }
+            let coherence = ((jxx - jyy).powi(2) + 4.0 * jxy * jxy).sqrt() / energy;
+            if coherence < MIN_COHERENCE {
+                continue;
+            }
+            // Direction of the dominant gradient, which is the direction to scan along.
+            let angle = 0.5 * (2.0 * jxy).atan2(jxx - jyy).to_degrees();
+            // Folded to −45…45: a ticket's rules and text edges run along or across its bars,
+            // so every edge of the ticket tells its tilt.
+            let bin = (angle + 45.0).round().rem_euclid(90.0) as usize % 90;
+            histogram[bin] += energy * coherence;
+        }
+    }
+    // Smooth over ±2° (circularly) so a code spread over neighbouring bins makes one peak.
+    let smoothed: Vec<f32> = (0..90)
+        .map(|i| (0..5).map(|k| histogram[(i + 88 + k) % 90]).sum())
+        .collect();
+    let mut peaks: Vec<(usize, f32)> = (0..90)
+        .filter(|&i| {
+            let v = smoothed[i];
+            v > 0.0 && v >= smoothed[(i + 89) % 90] && v > smoothed[(i + 1) % 90]
+        })
+        .map(|i| (i, smoothed[i]))
+        .collect();
+    peaks.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let strongest = peaks.first().map_or(0.0, |p| p.1);
+    peaks
+        .into_iter()
+        .take(2)
+        .filter(|p| p.1 >= SECOND_PEAK_SHARE * strongest)
+        .map(|(bin, _)| bin as f32 - 45.0)
+        .collect()
 }
 
 /// Grey values along parallel lines at `angle` degrees covering the frame, one sample a pixel.
@@ -89,8 +217,9 @@ fn for_each_line(gray: &GrayImage, angle: f32, mut visit: impl FnMut(&[f32])) {
         let (px, py) = (centre.0 - sin * offset, centre.1 + cos * offset);
         values.clear();
         values.extend(
-            (-(reach as i32)..=(reach as i32))
-                .filter_map(|t| sample(px + cos * t as f32, py + sin * t as f32)),
+            (-((reach * SAMPLES_PER_PIXEL) as i32)..=((reach * SAMPLES_PER_PIXEL) as i32))
+                .map(|t| t as f32 / SAMPLES_PER_PIXEL)
+                .filter_map(|t| sample(px + cos * t, py + sin * t)),
         );
         if values.len() > 2 * THRESHOLD_RADIUS {
             visit(&values);
@@ -139,6 +268,77 @@ fn runs(profile: &[f32]) -> Vec<f32> {
     widths
 }
 
+/// A gradient peak must reach this share of the mean absolute gradient around it…
+const MIN_PEAK_SHARE: f32 = 0.8;
+/// …and this many grey levels (over two samples).
+const MIN_PEAK_LEVELS: f32 = 5.0;
+
+/// Like [`runs`], with edges at the peaks of the smoothed profile's gradient (sub-pixel by a
+/// parabola through the peak), alternating falling (bar starts) and rising (bar ends).
+fn gradient_runs(profile: &[f32]) -> Vec<f32> {
+    let n = profile.len();
+    if n < 5 {
+        return Vec::new();
+    }
+    let smooth: Vec<f32> = (0..n)
+        .map(|i| {
+            let (a, c) = (profile[i.saturating_sub(1)], profile[(i + 1).min(n - 1)]);
+            0.25 * (a + 2.0 * profile[i] + c)
+        })
+        .collect();
+    let mut gradient = vec![0.0f32; n];
+    for i in 1..n - 1 {
+        gradient[i] = smooth[i + 1] - smooth[i - 1];
+    }
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0.0f32);
+    for g in &gradient {
+        let last = prefix[prefix.len() - 1];
+        prefix.push(last + g.abs());
+    }
+    // (position, signed strength), alternating in sign, the stronger kept when two agree.
+    let mut edges: Vec<(f32, f32)> = Vec::new();
+    for i in 2..n - 2 {
+        let (before, here, after) = (gradient[i - 1], gradient[i], gradient[i + 1]);
+        let peak = (here > 0.0 && here >= before && here > after)
+            || (here < 0.0 && here <= before && here < after);
+        if !peak {
+            continue;
+        }
+        let lo = i.saturating_sub(THRESHOLD_RADIUS);
+        let hi = (i + THRESHOLD_RADIUS + 1).min(n);
+        let mean = (prefix[hi] - prefix[lo]) / (hi - lo) as f32;
+        if here.abs() < MIN_PEAK_LEVELS.max(MIN_PEAK_SHARE * mean) {
+            continue;
+        }
+        let curvature = before - 2.0 * here + after;
+        let offset = if curvature.abs() > f32::EPSILON {
+            (0.5 * (before - after) / curvature).clamp(-0.5, 0.5)
+        } else {
+            0.0
+        };
+        let edge = (i as f32 + offset, here);
+        match edges.last_mut() {
+            Some(last) if (last.1 > 0.0) == (here > 0.0) => {
+                if here.abs() > last.1.abs() {
+                    *last = edge;
+                }
+            }
+            _ => edges.push(edge),
+        }
+    }
+    // Start at the first falling edge (light to dark) so runs go light, dark, light, …
+    let first_fall = edges.iter().position(|e| e.1 < 0.0).unwrap_or(edges.len());
+    let mut widths = Vec::with_capacity(edges.len() + 1);
+    let mut previous = 0.0f32;
+    for (position, _) in &edges[first_fall..] {
+        widths.push(position - previous);
+        previous = *position;
+    }
+    widths.push(n as f32 - previous);
+    widths
+}
+
 /// One symbol from seven element widths, with its mean narrow width.
 fn classify(widths: &[f32]) -> Option<(u8, f32)> {
     let mut sorted: Vec<f32> = widths.to_vec();
@@ -174,13 +374,12 @@ fn is_guard(symbol: u8) -> bool {
 }
 
 /// Every start…stop symbol run with quiet zones in one profile, as payloads without guards.
-fn decode_profile(profile: &[f32]) -> Vec<String> {
-    let widths = runs(profile);
+fn decode_runs(widths: &[f32]) -> Vec<String> {
     let mut found = Vec::new();
     // widths[0] is light; bars sit at odd indices.
     let mut start = 1;
     while start + 7 <= widths.len() {
-        if let Some((value, next)) = decode_from(&widths, start) {
+        if let Some((value, next)) = decode_from(widths, start) {
             found.push(value);
             start = next;
         } else {
@@ -258,12 +457,18 @@ mod tests {
     #[test]
     fn reads_a_clean_symbol_without_guards() {
         let image = render("A0123456789B", 3.0, 40);
-        assert_eq!(scan_codabar(&image, &[0.0]).as_deref(), Some("0123456789"));
+        assert_eq!(
+            scan_codabar(&image, &[0.0], &|_| true).as_deref(),
+            Some("0123456789")
+        );
         let image = render("C-$:/.+1D", 2.0, 30);
-        assert_eq!(scan_codabar(&image, &[0.0]).as_deref(), Some("-$:/.+1"));
+        assert_eq!(
+            scan_codabar(&image, &[0.0], &|_| true).as_deref(),
+            Some("-$:/.+1")
+        );
         let upside_down = image::imageops::rotate180(&image);
         assert_eq!(
-            scan_codabar(&upside_down, &[0.0]).as_deref(),
+            scan_codabar(&upside_down, &[0.0], &|_| true).as_deref(),
             Some("-$:/.+1")
         );
     }
@@ -272,9 +477,9 @@ mod tests {
     fn a_cut_symbol_or_blank_frame_gives_nothing() {
         let image = render("A0123456789B", 3.0, 40);
         let cut = image::imageops::crop_imm(&image, 0, 0, image.width() * 2 / 3, 40).to_image();
-        assert_eq!(scan_codabar(&cut, &[0.0]), None);
+        assert_eq!(scan_codabar(&cut, &[0.0], &|_| true), None);
         let blank = GrayImage::from_pixel(200, 50, image::Luma([200]));
-        assert_eq!(scan_codabar(&blank, &DEFAULT_ANGLES), None);
+        assert_eq!(scan_codabar(&blank, &DEFAULT_ANGLES, &|_| true), None);
     }
 
     #[test]
@@ -288,5 +493,68 @@ mod tests {
             );
             assert_eq!(PATTERNS.iter().filter(|q| *q == p).count(), 1);
         }
+    }
+
+    /// `image` turned by `degrees` about its centre on a larger light canvas (bilinear).
+    fn rotated(image: &GrayImage, degrees: f32) -> GrayImage {
+        let (w, h) = (image.width() as f32, image.height() as f32);
+        let side = (w * w + h * h).sqrt().ceil() as u32 + 20;
+        let (sin, cos) = degrees.to_radians().sin_cos();
+        let centre = side as f32 / 2.0;
+        GrayImage::from_fn(side, side, |x, y| {
+            let (dx, dy) = (x as f32 - centre, y as f32 - centre);
+            let (sx, sy) = (
+                cos * dx + sin * dy + w / 2.0,
+                -sin * dx + cos * dy + h / 2.0,
+            );
+            if sx >= 0.0 && sy >= 0.0 && sx < w - 1.0 && sy < h - 1.0 {
+                let (x0, y0) = (sx as u32, sy as u32);
+                let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
+                let at = |x: u32, y: u32| f32::from(image.get_pixel(x, y)[0]);
+                let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
+                let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
+                image::Luma([(top * (1.0 - fy) + bottom * fy).round() as u8])
+            } else {
+                image::Luma([235])
+            }
+        })
+    }
+
+    #[test]
+    fn a_tilted_symbol_is_read_along_its_estimated_orientation() {
+        let image = rotated(&render("A0123456789B", 3.0, 40), 8.0);
+        let estimated = barcode_orientations(&image);
+        assert!(
+            estimated.iter().any(|a| angle_distance(*a, 8.0) <= 1.5),
+            "{estimated:?}"
+        );
+        // No fixed angles: only the estimate can find it.
+        assert_eq!(
+            scan_codabar(&image, &[], &|_| true).as_deref(),
+            Some("0123456789")
+        );
+    }
+
+    #[test]
+    fn thin_bars_are_read() {
+        let image = render("A0123456789B", 1.6, 30);
+        assert_eq!(
+            scan_codabar(&image, &[0.0], &|_| true).as_deref(),
+            Some("0123456789")
+        );
+    }
+
+    #[test]
+    fn only_ticket_shaped_values_are_plausible() {
+        assert!(plausible_ticket_nw7("0012345678"));
+        assert!(plausible_ticket_nw7("111310160000012345"));
+        // Bad municipality check digit, an all-zero number, pieces of a code.
+        assert!(!plausible_ticket_nw7("111310170000012345"));
+        assert!(!plausible_ticket_nw7("0000000000"));
+        assert!(!plausible_ticket_nw7("13880"));
+        assert!(!plausible_ticket_nw7("12345678901"));
+        // A value the filter rejects is never reported, even when read cleanly.
+        let image = render("A13880B", 3.0, 40);
+        assert_eq!(scan_codabar(&image, &[0.0], &plausible_ticket_nw7), None);
     }
 }

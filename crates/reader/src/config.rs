@@ -18,6 +18,10 @@ pub struct ReaderConfig {
     pub nw7_angles: Vec<f32>,
     /// Also try rxing's Codabar reader where ours found nothing (it can return part of a code).
     pub rxing_codabar: bool,
+    /// Report only NW-7 values a ticket can hold (10 digits, or 18 passing the ticket rules);
+    /// Codabar has no check digit, so this keeps pieces of codes and misreads out. Off only
+    /// to read other Codabar codes (the zxing test set).
+    pub nw7_tickets_only: bool,
     /// Run rqrr as a second opinion on QR codes rxing missed.
     pub run_rqrr: bool,
     /// Read the OCR line.
@@ -41,6 +45,7 @@ impl Default for ReaderConfig {
             full_size_fallback: true,
             nw7_angles: crate::codabar::DEFAULT_ANGLES.to_vec(),
             rxing_codabar: true,
+            nw7_tickets_only: true,
             run_rqrr: true,
             run_ocr: true,
             ocr_min_confidence: DEFAULT_OCR_MIN_CONFIDENCE,

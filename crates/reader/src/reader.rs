@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use image::{DynamicImage, GrayImage};
 use vrs_ticket::{reconcile, Reads, Verdict};
 
-use crate::codabar::{scan_codabar, MIN_PAYLOAD};
+use crate::codabar::{plausible_ticket_nw7, scan_codabar, MIN_PAYLOAD};
 use crate::codes::{rqrr_decode, rxing_decode, Decoder, Symbology};
 use crate::config::ReaderConfig;
 use crate::error::ReaderError;
@@ -116,18 +116,20 @@ impl Reader {
         let mut views = Views::new(gray, &self.config);
         let mut qr = None;
         let mut nw7 = None;
+        let tickets_only = self.config.nw7_tickets_only;
+        let accept = move |text: &str| !tickets_only || plausible_ticket_nw7(text);
         for index in 0..views.len() {
             let view = views.get(index);
             if qr.is_none() {
                 qr = rxing_decode(view, Symbology::Qr).map(|t| (t, Decoder::Rxing));
             }
             if nw7.is_none() {
-                nw7 = scan_codabar(view, &self.config.nw7_angles);
+                nw7 = scan_codabar(view, &self.config.nw7_angles, &accept);
             }
             if nw7.is_none() && self.config.rxing_codabar {
                 // rxing returns pieces of codes too; the shortest pieces are the likeliest.
                 nw7 = rxing_decode(view, Symbology::Codabar)
-                    .filter(|text| text.chars().count() >= MIN_PAYLOAD);
+                    .filter(|text| text.chars().count() >= MIN_PAYLOAD && accept(text));
             }
             if qr.is_some() && nw7.is_some() {
                 break;
