@@ -6,6 +6,7 @@ import { t } from "../i18n";
 import { Channel, api } from "../ipc";
 import type { Ctx, Screen } from "../main";
 import type { SaveOutcome, ScanEvent, ScanVerdict } from "../types";
+import { previewDrawn, verdictDrawn } from "../metrics";
 import { manualEntry } from "./manual";
 import { sourceSettings } from "./source";
 import { beep, ticketDigits, tone, verdictBody } from "./verdict";
@@ -16,6 +17,8 @@ const RECENT_MAX = 8;
 
 export function scanScreen(ctx: Ctx): Screen {
   const img = h("img", { class: "preview-img", "data-testid": "preview", alt: "" });
+  // Counted when drawn, not when sent: what the nurse sees.
+  img.addEventListener("load", previewDrawn);
   const frameTag = h("span", { class: "frame-tag", "data-testid": "preview-frame" });
   const fpsTag = h("span", { class: "fps-tag", "data-testid": "preview-fps" });
   const preview = h(
@@ -113,6 +116,10 @@ export function scanScreen(ctx: Ctx): Screen {
     shownFrame = ev.frame_id;
     if (shown?.status === "unconfirmed" && QUIET.has(ev.status)) return;
     drawVerdict(ev);
+    verdictDrawn(
+      { run: ev.run, frame_id: ev.frame_id, status: ev.status, label: ev.label, digits: ev.fields?.digits ?? null },
+      ev.captured_ms,
+    );
     if (ev.status === "accepted" && !ev.already_saved && ev.fields) {
       beep();
       addRecent(ev.fields.digits, `#${ev.frame_id}`);

@@ -1,0 +1,312 @@
+// End-to-end: the real app window (release build) under Xvfb, driven through tauri-driver and
+// WebKitWebDriver, against a real vrs-server on loopback, scanning generated ticket images from
+// the file source. Saves a screenshot of each screen and the measured scan figures.
+//
+// Env: VRS_APP (app binary), VRS_SERVER, VRS_GEN (binaries), VRS_E2E_WORK (scratch folder),
+// VRS_E2E_SHOTS (screenshot folder, optional), VRS_E2E_SOAK_SECONDS (keep scanning this long
+// afterwards and sample memory, optional), TAURI_DRIVER (default: tauri-driver on PATH).
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync, copyFileSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { WebDriver, eventually, sleep } from "./webdriver.mjs";
+
+const need = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const APP = need("VRS_APP");
+const SERVER = need("VRS_SERVER");
+const GEN = need("VRS_GEN");
+const WORK = need("VRS_E2E_WORK");
+const SHOTS = process.env.VRS_E2E_SHOTS;
+const SOAK_SECONDS = Number(process.env.VRS_E2E_SOAK_SECONDS ?? 0);
+const DRIVER = process.env.TAURI_DRIVER ?? "tauri-driver";
+
+const MUNICIPALITY = "131016";
+const PIN = "246810";
+const ACCEPTED = "121310160000012345";
+const MISMATCH = "121310160000054321";
+const MISMATCH_QR = "121310160000054329";
+const IMPORTED = "121310160000077777";
+
+const children = [];
+function start(cmd, args, opts = {}) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...opts });
+  let log = "";
+  child.stdout.on("data", (d) => (log += d));
+  child.stderr.on("data", (d) => (log += d));
+  children.push(child);
+  child.log = () => log;
+  return child;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHttp(url, ms = 30000) {
+  return eventually(async () => {
+    const r = await fetch(url).catch((e) => ({ ok: false, status: e.message }));
+    if (!r.status || r.status >= 500) throw new Error(`${url}: ${r.status}`);
+  }, ms, 200);
+}
+
+/** One ticket image per call, named so the folder plays them in this order. */
+function ticket(dir, name, seed, args) {
+  const tmp = join(WORK, `gen-${name}`);
+  execFileSync(GEN, ["--out", tmp, "--count", "1", "--seed", String(seed), "--capture", "camera", ...args], { stdio: "ignore" });
+  const made = readdirSync(tmp).find((f) => f.endsWith(".jpg"));
+  copyFileSync(join(tmp, made), join(dir, name));
+}
+
+const shot = async (wd, name) => {
+  if (!SHOTS) return;
+  writeFileSync(join(SHOTS, name), await wd.screenshot());
+  console.log(`  screenshot ${name}`);
+};
+
+const testid = (id) => `[data-testid="${id}"]`;
+const verdictNow = (wd) =>
+  wd.execute(`const p = document.querySelector('[data-testid="verdict"]');
+    const last = (window.__vrs?.verdicts ?? []).at(-1);
+    return p ? { status: p.dataset.status, frame: p.dataset.frame, label: last?.label ?? null } : null;`);
+
+/** Process ids under `root` (the app, and WebKit's web process beside it). */
+function descendants(root) {
+  const parent = new Map();
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      parent.set(Number(pid), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // gone already
+    }
+  }
+  const out = [];
+  const walk = (p) => {
+    for (const [c, pp] of parent) if (pp === p) (out.push(c), walk(c));
+  };
+  walk(root);
+  return out;
+}
+
+function rssKb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function commName(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+
+const percentile = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+
+async function main() {
+  rmSync(WORK, { recursive: true, force: true });
+  const frames = join(WORK, "frames");
+  const imports = join(WORK, "imports");
+  const serverData = join(WORK, "server");
+  const appData = join(WORK, "app");
+  for (const d of [frames, imports, serverData, appData]) mkdirSync(d, { recursive: true });
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+
+  ticket(frames, "0-accepted.jpg", 11, ["--line", ACCEPTED]);
+  ticket(frames, "1-mismatch.jpg", 12, ["--line", MISMATCH, "--qr", MISMATCH_QR]);
+  ticket(frames, "2-duplicate.jpg", 13, ["--line", ACCEPTED]);
+  ticket(imports, "form-1.jpg", 21, ["--line", IMPORTED]);
+  ticket(imports, "form-2.jpg", 22, ["--line", ACCEPTED]);
+
+  // The server: one municipality, one activation code, plain HTTP on loopback.
+  const admin = (...args) => execFileSync(SERVER, ["admin", "--data-dir", serverData, ...args], { encoding: "utf8" });
+  admin("municipality", "add", MUNICIPALITY, "千代田区");
+  const code = admin("device", "issue", "--municipality", MUNICIPALITY, "--venue", "千代田区役所").trim().split(/\s+/).at(-1);
+  const serverPort = await freePort();
+  const serverUrl = `http://127.0.0.1:${serverPort}`;
+  const server = start(SERVER, ["serve", "--data-dir", serverData, "--listen", `127.0.0.1:${serverPort}`, "--insecure-http"]);
+  await waitHttp(`${serverUrl}/`).catch((e) => {
+    throw new Error(`vrs-server did not start: ${e.message}\n${server.log()}`);
+  });
+
+  const driverPort = await freePort();
+  const nativePort = await freePort();
+  const driver = start(DRIVER, ["--port", String(driverPort), "--native-port", String(nativePort)], {
+    env: {
+      ...process.env,
+      VRS_APP_DATA_DIR: appData,
+      VRS_CAMERA_DIR: frames,
+      VRS_CAMERA_FPS: "15",
+      VRS_CAMERA_HOLD_FRAMES: "45",
+    },
+  });
+  await waitHttp(`http://127.0.0.1:${driverPort}/status`).catch((e) => {
+    throw new Error(`tauri-driver did not start: ${e.message}\n${driver.log()}`);
+  });
+
+  const wd = new WebDriver(`http://127.0.0.1:${driverPort}`);
+  await wd.start(APP);
+  const metrics = {};
+  try {
+    console.log("unlock: choose a PIN");
+    await wd.byTestId("create-pin-submit", 30000);
+    await wd.type(testid("pin"), PIN);
+    await wd.type(testid("pin-again"), PIN);
+    await shot(wd, "01-unlock.png");
+    await wd.click(testid("create-pin-submit"));
+
+    console.log("enrol");
+    await wd.byTestId("enrol-form", 30000);
+    await wd.type(testid("server-url"), serverUrl);
+    await wd.type(testid("activation-code"), code);
+    await shot(wd, "02-enrol.png");
+    await wd.click(testid("enrol-submit"));
+
+    console.log("session");
+    await wd.byTestId("screen-session", 20000);
+    await wd.type(testid("venue"), "千代田区役所");
+    await wd.type(testid("operator"), "佐藤 花子");
+    await wd.click(`${testid("maker-presets")} button:first-child`);
+    await wd.type(testid("lot"), "FA1234");
+    await wd.click(testid("dose-2"));
+    await shot(wd, "03-session.png");
+    await wd.click(testid("session-save"));
+
+    console.log("scan: accepted, mismatch, duplicate from the file source");
+    await wd.byTestId("screen-scan", 20000);
+    const scanStarted = Date.now();
+    const want = [
+      ["accepted", "0-accepted.jpg", ["accepted", "already_saved"], "04-scan-accepted.png"],
+      ["mismatch", "1-mismatch.jpg", ["mismatch"], "05-scan-mismatch.png"],
+      ["duplicate", "2-duplicate.jpg", ["duplicate"], "06-scan-duplicate.png"],
+    ];
+    for (const [what, label, statuses, file] of want) {
+      await eventually(async () => {
+        const v = await verdictNow(wd);
+        assert.ok(v && statuses.includes(v.status) && v.label === label, `${what}: now ${JSON.stringify(v)}`);
+      }, 60000, 50);
+      await shot(wd, file);
+    }
+    const drawn = await wd.execute("return window.__vrs.verdicts");
+    const previewTimes = await wd.execute("return window.__vrs.previewTimes");
+    const scanSeconds = (Date.now() - scanStarted) / 1000;
+    // Never a verdict for one file drawn with another ticket's digits.
+    for (const v of drawn) {
+      if (v.digits && v.label === "1-mismatch.jpg") assert.fail(`mismatch frame ${v.frame_id} shown with digits ${v.digits}`);
+      if (v.digits && v.label?.includes("accepted")) assert.equal(v.digits, ACCEPTED);
+    }
+    const ids = drawn.map((v) => v.frame_id);
+    assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]), "verdict frames drawn out of order");
+    const lat = drawn.map((v) => v.latency_ms);
+    const span = (previewTimes.at(-1) - previewTimes[0]) / 1000;
+    metrics.scan = {
+      verdicts: drawn.length,
+      latency_p50_ms: percentile(lat, 50),
+      latency_p95_ms: percentile(lat, 95),
+      preview_fps: span > 0 ? (previewTimes.length - 1) / span : 0,
+      seconds: scanSeconds,
+    };
+    console.log(`  ${JSON.stringify(metrics.scan)}`);
+    await wd.click(testid("scan-toggle"));
+
+    console.log("import a folder of forms");
+    await wd.click(testid("nav-import"));
+    await wd.type(testid("import-path"), imports);
+    await wd.click(testid("import-start"));
+    await eventually(async () => {
+      const n = await wd.execute(`return document.querySelectorAll('[data-testid="import-results"] li').length`);
+      assert.equal(n, 2);
+    }, 60000);
+    const imported = await wd.execute(
+      `return [...document.querySelectorAll('[data-testid="import-results"] li')].map(l => [l.dataset.file, l.dataset.status])`,
+    );
+    assert.deepEqual(imported, [["form-1.jpg", "saved"], ["form-2.jpg", "duplicate"]]);
+    await shot(wd, "07-import.png");
+
+    console.log("queue: the two saved records, nothing for the mismatch or duplicates");
+    await wd.click(testid("nav-queue"));
+    await eventually(async () => {
+      const digits = await wd.execute(`return [...document.querySelectorAll('[data-testid="record"]')].map(r => r.dataset.digits).sort()`);
+      assert.deepEqual(digits, [ACCEPTED, IMPORTED].sort());
+    });
+    await wd.click(`[data-testid="record"][data-digits="${ACCEPTED}"] summary`);
+    await wd.byTestId("versions");
+    await shot(wd, "08-queue.png");
+
+    console.log("sync");
+    await wd.click(testid("nav-sync"));
+    await wd.byTestId("sync-now");
+    await wd.click(testid("sync-now"));
+    await eventually(async () => {
+      assert.equal(await wd.text(testid("sync-pending")), "0");
+      assert.equal(await wd.execute(`return document.querySelector('[data-testid="sync-online"]').dataset.online`), "true");
+    }, 30000);
+    await shot(wd, "09-sync.png");
+
+    console.log("the server's export holds both");
+    const csvPath = join(WORK, "export.csv");
+    admin("export", "--municipality", MUNICIPALITY, "--csv", csvPath);
+    const csv = readFileSync(csvPath, "utf8");
+    for (const t of [ACCEPTED, IMPORTED]) assert.ok(csv.includes(t.slice(8)), `export lacks ${t}:\n${csv}`);
+    assert.ok(!csv.includes(MISMATCH.slice(8)), "the mismatching ticket reached the server");
+
+    if (SOAK_SECONDS > 0) {
+      console.log(`soak: scanning ${SOAK_SECONDS} s, sampling memory`);
+      await wd.click(testid("nav-scan"));
+      await wd.byTestId("screen-scan");
+      const samples = [];
+      const t0 = Date.now();
+      while ((Date.now() - t0) / 1000 < SOAK_SECONDS) {
+        const pids = descendants(driver.pid);
+        const app = pids.filter((p) => commName(p) === "vrs-app");
+        const web = pids.filter((p) => commName(p).startsWith("WebKitWebProces"));
+        samples.push({
+          t: Math.round((Date.now() - t0) / 1000),
+          app_kb: app.reduce((a, p) => a + rssKb(p), 0),
+          web_kb: web.reduce((a, p) => a + rssKb(p), 0),
+        });
+        await sleep(Math.min(30000, Math.max(2000, (SOAK_SECONDS * 1000) / 60)));
+      }
+      const drawnSoak = await wd.execute("return window.__vrs.verdicts.slice(-2000).map(v => v.latency_ms)");
+      metrics.soak = { seconds: SOAK_SECONDS, samples, latency_p50_ms: percentile(drawnSoak, 50), latency_p95_ms: percentile(drawnSoak, 95) };
+      console.log(`  first ${JSON.stringify(samples[1] ?? samples[0])} last ${JSON.stringify(samples.at(-1))}`);
+    }
+  } catch (e) {
+    await shot(wd, "failure.png").catch(() => undefined);
+    console.error(`--- vrs-server log\n${server.log().slice(-3000)}\n--- tauri-driver log\n${driver.log().slice(-6000)}`);
+    throw e;
+  } finally {
+    writeFileSync(join(WORK, "metrics.json"), JSON.stringify(metrics, null, 2));
+    await wd.quit();
+  }
+  console.log("e2e: passed");
+}
+
+try {
+  await main();
+} catch (e) {
+  console.error(`e2e: FAILED: ${e.stack ?? e}`);
+  process.exitCode = 1;
+} finally {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+}
+if (!existsSync(WORK)) process.exitCode = 1;

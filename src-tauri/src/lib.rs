@@ -1,0 +1,108 @@
+//! The venue tablet app: Tauri commands over the shared crates; no ticket or record logic here.
+//!
+//! - [`camera`]: frame sources (a camera through nokhwa, or a folder of images).
+//! - [`pipeline`]: a scanning run's threads; frames dropped, never queued.
+//! - [`analyzer`]: one frame to one verdict (reader, two-frame rule, save).
+//! - [`commands`]: what the UI calls; [`dto`] the shapes it gets.
+
+pub mod analyzer;
+pub mod camera;
+pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod line_check;
+pub mod pipeline;
+pub mod reader;
+pub mod records;
+pub mod settings;
+pub mod state;
+pub mod sync;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tauri::http::{Response, StatusCode};
+use tauri::Manager;
+
+use crate::settings::{Settings, DATA_DIR_ENV};
+use crate::state::{lock, AppState, LatestPreview};
+use crate::sync::SyncAgent;
+
+fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    let dir = match std::env::var_os(DATA_DIR_ENV) {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => app.path().app_data_dir()?,
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("data folder {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// `preview://localhost/latest`: the newest preview JPEG, for the protocol transport.
+fn preview_response(latest: &LatestPreview) -> Response<Vec<u8>> {
+    let jpeg = lock(latest).clone();
+    let builder = Response::builder()
+        .header("Cache-Control", "no-store")
+        .header("Access-Control-Allow-Origin", "*");
+    let response = match jpeg {
+        Some(bytes) => builder
+            .header("Content-Type", "image/jpeg")
+            // The first 8 bytes are the frame id; the UI gets it as a header.
+            .header(
+                "X-Frame-Id",
+                u64::from_le_bytes(bytes[..8].try_into().unwrap_or([0; 8])).to_string(),
+            )
+            .body(bytes[8..].to_vec()),
+        None => builder.status(StatusCode::NO_CONTENT).body(Vec::new()),
+    };
+    response.unwrap_or_else(|_| Response::new(Vec::new()))
+}
+
+pub fn run() {
+    let latest: LatestPreview = Arc::default();
+    let for_protocol = Arc::clone(&latest);
+    let result = tauri::Builder::default()
+        .register_uri_scheme_protocol("preview", move |_ctx, _request| {
+            preview_response(&for_protocol)
+        })
+        .setup(move |app| {
+            let dir = data_dir(app)?;
+            let settings = Settings::load(Settings::read_saved(&dir))?;
+            let state = AppState::new(dir, settings).with_latest_preview(latest);
+            app.manage(Arc::new(state));
+            app.manage(Arc::new(SyncAgent::default()));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::unlock::app_status,
+            commands::unlock::vaccine_makers,
+            commands::unlock::create_pin,
+            commands::unlock::unlock,
+            commands::unlock::lock,
+            commands::unlock::set_session,
+            commands::scan::list_cameras,
+            commands::scan::set_source,
+            commands::scan::start_scan,
+            commands::scan::stop_scan,
+            commands::scan::confirm_read,
+            commands::scan::check_line,
+            commands::scan::save_manual,
+            commands::import::import_folder,
+            commands::records::counts,
+            commands::records::list_records,
+            commands::records::record_versions,
+            commands::records::void_record,
+            commands::records::correct_record,
+            commands::files::export_csv,
+            commands::files::backup,
+            commands::files::restore,
+            commands::files::default_paths,
+            commands::sync::enrol,
+            commands::sync::sync_status,
+            commands::sync::sync_now,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("vrs-app: {e}");
+        std::process::exit(1);
+    }
+}
