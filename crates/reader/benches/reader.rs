@@ -345,9 +345,10 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64) {
                 let angle = (q[1][1] - q[0][1]).atan2(q[1][0] - q[0][0]).to_degrees();
                 let module = length / (printed.len() as f32 * 12.0);
                 println!(
-                    "nw7 {} module {module:.2}px angle {angle:.1} len {}",
+                    "nw7 {} module {module:.2}px angle {angle:.1} len {} seed {}",
                     report.nw7.as_deref() == Some(strip_guards(printed).as_str()),
-                    printed.len()
+                    printed.len(),
+                    label.seed
                 );
             }
             tally.nw7_in_frame += 1;

@@ -1,14 +1,22 @@
-//! An NW-7 (Codabar) scanner for camera frames: scan lines at several angles, bar widths with
-//! sub-pixel edges, narrow/wide decided per character (perspective makes bars at one end of the
-//! code wider than at the other), a quiet zone on both sides, and a value only when two scan
-//! lines agree. Codabar has no check digit, so agreement and quiet zones are what keep a
-//! partial or invented read out.
+//! An NW-7 (Codabar) scanner for camera frames: scan lines along the orientation estimated from
+//! the frame's gradients (then fixed angles), bar widths with sub-pixel edges from threshold
+//! crossings and from gradient peaks of a sharpened profile, narrow/wide decided per character
+//! (perspective makes bars at one end of the code wider than at the other), a quiet zone on
+//! both sides, and a value only when two scan lines agree. Codabar has no check digit, so
+//! agreement, quiet zones and the caller's `accept` (the ticket rules) keep a partial or
+//! invented read out.
+
+mod edges;
+mod orientation;
 
 use std::collections::HashMap;
 
 use image::GrayImage;
 use vrs_ticket::payload::{nw7_digits, Nw7Digits};
 use vrs_ticket::Ticket;
+
+use edges::{gradient_runs, runs, sharpened_profile};
+use orientation::{angle_distance, barcode_orientations};
 
 /// The symbols, in the order of [`PATTERNS`].
 const SYMBOLS: &[u8; 20] = b"0123456789-$:/.+ABCD";
@@ -23,6 +31,8 @@ const LINE_SPACING: f32 = 3.0;
 /// Samples a pixel along a scan line: two, so that the edges of bars under 2 px wide still
 /// fall on separate gradient peaks.
 const SAMPLES_PER_PIXEL: f32 = 2.0;
+/// Each sample averages three points this many pixels apart along the bars.
+const ALONG_BARS_PX: f32 = 2.0;
 /// Half-width, in samples, of the window whose mean is the local black/white threshold.
 const THRESHOLD_RADIUS: usize = 48;
 /// A quiet zone at least this many mean narrow widths.
@@ -78,26 +88,24 @@ pub fn scan_codabar(
 /// Angles closer than this (degrees) are scanned once.
 const MIN_ANGLE_STEP: f32 = 2.5;
 
-/// Difference between two scan-line angles, which repeat every 180°.
-fn angle_distance(a: f32, b: f32) -> f32 {
-    let d = (a - b).rem_euclid(180.0);
-    d.min(180.0 - d)
-}
-
 fn scan_at(gray: &GrayImage, angle: f32, accept: &dyn Fn(&str) -> bool) -> Option<String> {
     let mut votes: HashMap<String, usize> = HashMap::new();
     let mut reversed = Vec::new();
+    let (mut sharp, mut sharp_reversed) = (Vec::new(), Vec::new());
     for_each_line(gray, angle, |profile| {
         reversed.clear();
         reversed.extend(profile.iter().rev());
         // Both directions: the code may be upside down.
         // Both edge finders: threshold crossings hold up under uneven light, gradient peaks
         // keep narrow bars that blur has lifted above the threshold.
+        sharpened_profile(profile, &mut sharp);
+        sharp_reversed.clear();
+        sharp_reversed.extend(sharp.iter().rev());
         let candidates = [
             decode_runs(&runs(profile)),
             decode_runs(&runs(&reversed)),
-            decode_runs(&gradient_runs(profile)),
-            decode_runs(&gradient_runs(&reversed)),
+            decode_runs(&gradient_runs(&sharp)),
+            decode_runs(&gradient_runs(&sharp_reversed)),
         ];
         let mut distinct: Vec<String> = candidates.into_iter().flatten().collect();
         distinct.sort();
@@ -119,76 +127,8 @@ fn scan_at(gray: &GrayImage, angle: f32, accept: &dyn Fn(&str) -> bool) -> Optio
         .map(|(value, _)| value)
 }
 
-/// Side of the square blocks whose gradient structure tensor is measured.
-const BLOCK: usize = 12;
-/// A block counts as barcode-like when its gradients are this coherent (1 = all parallel)…
-const MIN_COHERENCE: f32 = 0.75;
-/// …and their mean squared magnitude reaches this (grey levels², central differences).
-const MIN_BLOCK_ENERGY: f32 = 400.0;
-/// Orientation peaks below this share of the strongest are not scanned.
-const SECOND_PEAK_SHARE: f32 = 0.5;
-
-/// Up to two scan-line angles (degrees, in −45…45) across the bars of barcode-like regions:
-/// the peaks of the gradient orientations of blocks with strong, parallel gradients
-/// (bars; QR modules and text mix directions and fall below the coherence bar).
-fn barcode_orientations(gray: &GrayImage) -> Vec<f32> {
-    let (width, height) = (gray.width() as usize, gray.height() as usize);
-    if width < 3 * BLOCK || height < 3 * BLOCK {
-        return Vec::new();
-    }
-    let pixels = gray.as_raw();
-    let at = |x: usize, y: usize| f32::from(pixels[y * width + x]);
-    let mut histogram = [0.0f32; 90];
-    for by in 0..(height - 2) / BLOCK {
-        for bx in 0..(width - 2) / BLOCK {
-            let (mut jxx, mut jyy, mut jxy) = (0.0f32, 0.0f32, 0.0f32);
-            for y in by * BLOCK + 1..(by + 1) * BLOCK + 1 {
-                for x in bx * BLOCK + 1..(bx + 1) * BLOCK + 1 {
-                    let gx = at(x + 1, y) - at(x - 1, y);
-                    let gy = at(x, y + 1) - at(x, y - 1);
-                    jxx += gx * gx;
-                    jyy += gy * gy;
-                    jxy += gx * gy;
-                }
-            }
-            let energy = jxx + jyy;
-            if energy < MIN_BLOCK_ENERGY * (BLOCK * BLOCK) as f32 {
-                continue;
-            }
-            let coherence = ((jxx - jyy).powi(2) + 4.0 * jxy * jxy).sqrt() / energy;
-            if coherence < MIN_COHERENCE {
-                continue;
-            }
-            // Direction of the dominant gradient, which is the direction to scan along.
-            let angle = 0.5 * (2.0 * jxy).atan2(jxx - jyy).to_degrees();
-            // Folded to −45…45: a ticket's rules and text edges run along or across its bars,
-            // so every edge of the ticket tells its tilt.
-            let bin = (angle + 45.0).round().rem_euclid(90.0) as usize % 90;
-            histogram[bin] += energy * coherence;
-        }
-    }
-    // Smooth over ±2° (circularly) so a code spread over neighbouring bins makes one peak.
-    let smoothed: Vec<f32> = (0..90)
-        .map(|i| (0..5).map(|k| histogram[(i + 88 + k) % 90]).sum())
-        .collect();
-    let mut peaks: Vec<(usize, f32)> = (0..90)
-        .filter(|&i| {
-            let v = smoothed[i];
-            v > 0.0 && v >= smoothed[(i + 89) % 90] && v > smoothed[(i + 1) % 90]
-        })
-        .map(|i| (i, smoothed[i]))
-        .collect();
-    peaks.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let strongest = peaks.first().map_or(0.0, |p| p.1);
-    peaks
-        .into_iter()
-        .take(2)
-        .filter(|p| p.1 >= SECOND_PEAK_SHARE * strongest)
-        .map(|(bin, _)| bin as f32 - 45.0)
-        .collect()
-}
-
-/// Grey values along parallel lines at `angle` degrees covering the frame, one sample a pixel.
+/// Grey values along parallel lines at `angle` degrees covering the frame, [`SAMPLES_PER_PIXEL`]
+/// samples a pixel.
 fn for_each_line(gray: &GrayImage, angle: f32, mut visit: impl FnMut(&[f32])) {
     let (width, height) = (gray.width() as f32, gray.height() as f32);
     if width < 2.0 || height < 2.0 {
@@ -219,124 +159,21 @@ fn for_each_line(gray: &GrayImage, angle: f32, mut visit: impl FnMut(&[f32])) {
         values.extend(
             (-((reach * SAMPLES_PER_PIXEL) as i32)..=((reach * SAMPLES_PER_PIXEL) as i32))
                 .map(|t| t as f32 / SAMPLES_PER_PIXEL)
-                .filter_map(|t| sample(px + cos * t, py + sin * t)),
+                .filter_map(|t| {
+                    let (x, y) = (px + cos * t, py + sin * t);
+                    // Averaged across the line (along the bars) against noise and JPEG blocks.
+                    let side = ALONG_BARS_PX;
+                    let sum = sample(x + sin * side, y - cos * side)?
+                        + sample(x, y)?
+                        + sample(x - sin * side, y + cos * side)?;
+                    Some(sum / 3.0)
+                }),
         );
         if values.len() > 2 * THRESHOLD_RADIUS {
             visit(&values);
         }
         offset += LINE_SPACING;
     }
-}
-
-/// Widths of alternating dark and light runs, with edges placed where the profile crosses its
-/// local mean; the first run is dark. Light runs before the first bar are returned separately.
-fn runs(profile: &[f32]) -> Vec<f32> {
-    let n = profile.len();
-    let mut prefix = Vec::with_capacity(n + 1);
-    prefix.push(0.0f64);
-    for &v in profile {
-        let last = prefix[prefix.len() - 1];
-        prefix.push(last + f64::from(v));
-    }
-    let threshold: Vec<f32> = (0..n)
-        .map(|i| {
-            let lo = i.saturating_sub(THRESHOLD_RADIUS);
-            let hi = (i + THRESHOLD_RADIUS + 1).min(n);
-            ((prefix[hi] - prefix[lo]) / (hi - lo) as f64) as f32
-        })
-        .collect();
-    let dark = |i: usize| profile[i] < threshold[i];
-    // Edge positions (sub-pixel) where dark/light flips.
-    let mut edges = vec![0.0f32];
-    for i in 1..n {
-        if dark(i) != dark(i - 1) {
-            let (a, b) = (profile[i - 1] - threshold[i - 1], profile[i] - threshold[i]);
-            let t = if (a - b).abs() > f32::EPSILON {
-                a / (a - b)
-            } else {
-                0.5
-            };
-            edges.push((i - 1) as f32 + t.clamp(0.0, 1.0));
-        }
-    }
-    edges.push(n as f32);
-    // Start with a light run (possibly empty) so that runs alternate light, dark, light, ...
-    let mut widths: Vec<f32> = edges.windows(2).map(|w| w[1] - w[0]).collect();
-    if n > 0 && dark(0) {
-        widths.insert(0, 0.0);
-    }
-    widths
-}
-
-/// A gradient peak must reach this share of the mean absolute gradient around it…
-const MIN_PEAK_SHARE: f32 = 0.8;
-/// …and this many grey levels (over two samples).
-const MIN_PEAK_LEVELS: f32 = 5.0;
-
-/// Like [`runs`], with edges at the peaks of the smoothed profile's gradient (sub-pixel by a
-/// parabola through the peak), alternating falling (bar starts) and rising (bar ends).
-fn gradient_runs(profile: &[f32]) -> Vec<f32> {
-    let n = profile.len();
-    if n < 5 {
-        return Vec::new();
-    }
-    let smooth: Vec<f32> = (0..n)
-        .map(|i| {
-            let (a, c) = (profile[i.saturating_sub(1)], profile[(i + 1).min(n - 1)]);
-            0.25 * (a + 2.0 * profile[i] + c)
-        })
-        .collect();
-    let mut gradient = vec![0.0f32; n];
-    for i in 1..n - 1 {
-        gradient[i] = smooth[i + 1] - smooth[i - 1];
-    }
-    let mut prefix = Vec::with_capacity(n + 1);
-    prefix.push(0.0f32);
-    for g in &gradient {
-        let last = prefix[prefix.len() - 1];
-        prefix.push(last + g.abs());
-    }
-    // (position, signed strength), alternating in sign, the stronger kept when two agree.
-    let mut edges: Vec<(f32, f32)> = Vec::new();
-    for i in 2..n - 2 {
-        let (before, here, after) = (gradient[i - 1], gradient[i], gradient[i + 1]);
-        let peak = (here > 0.0 && here >= before && here > after)
-            || (here < 0.0 && here <= before && here < after);
-        if !peak {
-            continue;
-        }
-        let lo = i.saturating_sub(THRESHOLD_RADIUS);
-        let hi = (i + THRESHOLD_RADIUS + 1).min(n);
-        let mean = (prefix[hi] - prefix[lo]) / (hi - lo) as f32;
-        if here.abs() < MIN_PEAK_LEVELS.max(MIN_PEAK_SHARE * mean) {
-            continue;
-        }
-        let curvature = before - 2.0 * here + after;
-        let offset = if curvature.abs() > f32::EPSILON {
-            (0.5 * (before - after) / curvature).clamp(-0.5, 0.5)
-        } else {
-            0.0
-        };
-        let edge = (i as f32 + offset, here);
-        match edges.last_mut() {
-            Some(last) if (last.1 > 0.0) == (here > 0.0) => {
-                if here.abs() > last.1.abs() {
-                    *last = edge;
-                }
-            }
-            _ => edges.push(edge),
-        }
-    }
-    // Start at the first falling edge (light to dark) so runs go light, dark, light, …
-    let first_fall = edges.iter().position(|e| e.1 < 0.0).unwrap_or(edges.len());
-    let mut widths = Vec::with_capacity(edges.len() + 1);
-    let mut previous = 0.0f32;
-    for (position, _) in &edges[first_fall..] {
-        widths.push(position - previous);
-        previous = *position;
-    }
-    widths.push(n as f32 - previous);
-    widths
 }
 
 /// One symbol from seven element widths, with its mean narrow width.
