@@ -62,6 +62,7 @@ fn parse_options() -> Options {
                     .collect();
             }
             "--any-nw7" => options.config.nw7_tickets_only = false,
+            "--no-sharpened-qr" => options.config.sharpened_qr = false,
             "--rqrr" => options.config.run_rqrr = true,
             "--no-rqrr" => options.config.run_rqrr = false,
             "--no-ocr" => options.config.run_ocr = false,

@@ -24,6 +24,8 @@ pub struct ReaderConfig {
     pub nw7_tickets_only: bool,
     /// Run rqrr as a second opinion on QR codes rxing missed.
     pub run_rqrr: bool,
+    /// Where every decoder missed the QR code, try rxing once more on a sharpened frame.
+    pub sharpened_qr: bool,
     /// Read the OCR line.
     pub run_ocr: bool,
     /// The least sure digit of an OCR read must reach this, or the read is dropped.
@@ -47,6 +49,7 @@ impl Default for ReaderConfig {
             rxing_codabar: true,
             nw7_tickets_only: true,
             run_rqrr: true,
+            sharpened_qr: true,
             run_ocr: true,
             ocr_min_confidence: DEFAULT_OCR_MIN_CONFIDENCE,
             max_file_bytes: 100 * 1024 * 1024,

@@ -140,6 +140,11 @@ impl Reader {
                 .find_map(|index| rqrr_decode(views.get(index)))
                 .map(|t| (t, Decoder::Rqrr));
         }
+        if qr.is_none() && self.config.sharpened_qr {
+            // Defocused frames: edges restored by unsharp masking let rxing find the finders.
+            let sharpened = image::imageops::unsharpen(views.get(0), 1.5, 0);
+            qr = rxing_decode(&sharpened, Symbology::Qr).map(|t| (t, Decoder::Rxing));
+        }
         let (qr, decoder) = qr.unzip();
         (qr, decoder, nw7)
     }
