@@ -43,7 +43,7 @@ impl Default for ReaderConfig {
     fn default() -> Self {
         ReaderConfig {
             max_decode_side: 1600,
-            extra_scales: vec![0.75],
+            extra_scales: vec![0.5, 0.75],
             full_size_fallback: true,
             nw7_angles: crate::codabar::DEFAULT_ANGLES.to_vec(),
             rxing_codabar: true,
