@@ -30,6 +30,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The tablet app's packages (WebKitGTK, libclang for nokhwa, node, chromium): the workspace
+# includes src-tauri, so even `cargo clippy --workspace` needs them.
+"$(dirname "$0")/../src-tauri/scripts/setup-debian.sh"
+
 if ! command -v cargo >/dev/null; then
   echo "setup: cargo not found; install Rust (rustup) first" >&2
   exit 1

@@ -18,3 +18,7 @@ if [[ -x sync-server/scripts/with-postgres.sh ]]; then
 else
   "${test_command[@]}"
 fi
+
+# The tablet app: its UI in chromium (IPC mocked) and the end-to-end test on the real window.
+# Its cargo tests ran above with the workspace.
+VRS_APP_SKIP_CARGO_TEST=1 src-tauri/scripts/test.sh
