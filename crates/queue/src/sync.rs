@@ -118,6 +118,47 @@ impl Queue {
         Ok(())
     }
 
+    /// Marks many versions acknowledged by one server answer, in one transaction: one commit
+    /// (one fsync) for the whole batch instead of one per version. Each version is handled as
+    /// [`Queue::mark_synced`] handles it (versions already synced are left as they are, each newly
+    /// marked one gets its own audit entry). A version that is not in the queue fails the call and
+    /// nothing is marked. Returns how many versions were newly marked.
+    pub fn mark_synced_many(
+        &mut self,
+        versions: &[(&str, u32)],
+        server_received_at: DateTime<Utc>,
+    ) -> Result<usize> {
+        let received_ms = server_received_at.timestamp_millis();
+        let detail = json!({ "server_received_at": server_received_at.to_rfc3339() });
+        let tx = self.conn.transaction()?;
+        let mut marked = 0;
+        for &(id, version) in versions {
+            let synced: Option<Option<i64>> = tx
+                .prepare_cached("SELECT synced_ms FROM versions WHERE id = ?1 AND version = ?2")?
+                .query_row(params![id, version], |row| row.get(0))
+                .optional()?;
+            match synced {
+                None => {
+                    return Err(QueueError::VersionNotFound {
+                        id: id.to_string(),
+                        version,
+                    })
+                }
+                Some(Some(_)) => continue,
+                Some(None) => {}
+            }
+            tx.prepare_cached(
+                "UPDATE versions SET synced_ms = ?1 WHERE id = ?2 AND version = ?3 AND synced_ms IS NULL",
+            )?
+            .execute(params![received_ms, id, version])?;
+            refresh_state(&tx, id)?;
+            audit::append(&tx, &self.keys, "synced", Some((id, version)), &detail)?;
+            marked += 1;
+        }
+        tx.commit()?;
+        Ok(marked)
+    }
+
     /// Sets one version aside: the server refused it, for `reason`. It is no longer pending.
     /// The server's reason is kept as given, cut to 200 characters without control characters
     /// (a long reason must not stop the record being set aside).
@@ -169,5 +210,92 @@ fn tidy_reason(reason: &str) -> String {
         "(the server gave no reason)".into()
     } else {
         tidy
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use vrs_record::ScanEvidence;
+    use vrs_ticket::{Source, Ticket};
+
+    use super::*;
+    use crate::{Session, State};
+
+    fn queue_with(dir: &std::path::Path, count: u64) -> (Queue, Vec<String>) {
+        let mut queue = Queue::create(dir, "246810").unwrap();
+        queue
+            .set_session(&Session {
+                venue: "千代田区役所".into(),
+                maker: "ファイザー".into(),
+                lot: "FA1234".into(),
+                operator: "佐藤花子".into(),
+                date: None,
+                dose: None,
+            })
+            .unwrap();
+        let ids = (0..count)
+            .map(|n| {
+                let ticket = Ticket::parse(&format!("11131016{:010}", n + 1)).unwrap();
+                let evidence = ScanEvidence {
+                    sources: vec![Source::Qr],
+                    operator_confirmed: false,
+                    manual_entry: false,
+                };
+                queue.add(ticket, evidence, None).unwrap().id.to_string()
+            })
+            .collect();
+        (queue, ids)
+    }
+
+    fn synced_entries(queue: &Queue) -> usize {
+        queue
+            .audit_entries(None)
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "synced")
+            .count()
+    }
+
+    #[test]
+    fn a_batch_is_marked_together_and_repeating_it_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut queue, ids) = queue_with(dir.path(), 3);
+        let at = Utc::now();
+        let batch = [(ids[0].as_str(), 1), (ids[1].as_str(), 1)];
+        assert_eq!(queue.mark_synced_many(&batch, at).unwrap(), 2);
+        let pending = queue.pending(10).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].record.id.to_string(), ids[2]);
+        for id in &ids[..2] {
+            assert_eq!(queue.get(id).unwrap().state, State::Synced);
+            assert_eq!(
+                queue
+                    .synced_at(id, 1)
+                    .unwrap()
+                    .map(|t| t.timestamp_millis()),
+                Some(at.timestamp_millis())
+            );
+        }
+        assert_eq!(synced_entries(&queue), 2);
+
+        assert_eq!(queue.mark_synced_many(&batch, Utc::now()).unwrap(), 0);
+        assert_eq!(synced_entries(&queue), 2);
+        assert_eq!(queue.mark_synced_many(&[], Utc::now()).unwrap(), 0);
+        assert!(queue.verify().unwrap().is_ok());
+    }
+
+    #[test]
+    fn an_unknown_version_marks_nothing_of_its_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut queue, ids) = queue_with(dir.path(), 2);
+        let batch = [(ids[0].as_str(), 1), (ids[1].as_str(), 2)];
+        assert!(matches!(
+            queue.mark_synced_many(&batch, Utc::now()),
+            Err(QueueError::VersionNotFound { version: 2, .. })
+        ));
+        assert_eq!(queue.pending(10).unwrap().len(), 2);
+        assert_eq!(queue.get(&ids[0]).unwrap().state, State::Queued);
+        assert_eq!(synced_entries(&queue), 0);
+        assert!(queue.verify().unwrap().is_ok());
     }
 }

@@ -157,7 +157,8 @@ async fn upload_with_retry(
     }
 }
 
-/// Marks or quarantines each version the server answered for; returns how many.
+/// Marks or quarantines each version the server answered for; returns how many. The
+/// acknowledged versions are marked synced together, in one queue transaction.
 fn apply_results(
     queue: &mut Queue,
     batch: &[PendingRecord],
@@ -166,6 +167,8 @@ fn apply_results(
 ) -> Result<usize, SyncError> {
     let mut applied = 0;
     summary.sent += batch.len() as u64;
+    let mut acknowledged: Vec<(String, u32)> = Vec::with_capacity(response.results.len());
+    let (mut accepted, mut already_had) = (0, 0);
     for result in &response.results {
         let Some(pending) = batch.get(result.index) else {
             continue;
@@ -180,12 +183,12 @@ fn apply_results(
         let id = record.id.to_string();
         match result.outcome {
             Outcome::Accepted => {
-                queue.mark_synced(&id, record.version, response.server_time)?;
-                summary.accepted += 1;
+                acknowledged.push((id, record.version));
+                accepted += 1;
             }
             Outcome::AlreadyHad => {
-                queue.mark_synced(&id, record.version, response.server_time)?;
-                summary.already_had += 1;
+                acknowledged.push((id, record.version));
+                already_had += 1;
             }
             Outcome::Rejected => {
                 queue.quarantine(&id, record.version, &quarantine_reason(result))?;
@@ -194,6 +197,13 @@ fn apply_results(
         }
         applied += 1;
     }
+    let versions: Vec<(&str, u32)> = acknowledged
+        .iter()
+        .map(|(id, version)| (id.as_str(), *version))
+        .collect();
+    queue.mark_synced_many(&versions, response.server_time)?;
+    summary.accepted += accepted;
+    summary.already_had += already_had;
     Ok(applied)
 }
 

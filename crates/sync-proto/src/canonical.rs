@@ -90,7 +90,13 @@ pub fn canonical_bytes(record: &VaccinationRecord) -> Vec<u8> {
 
 /// SHA-256 of the canonical bytes, lowercase hex: equal exactly when the content is equal.
 pub fn content_hash(record: &VaccinationRecord) -> String {
-    hex::encode(digest::digest(&digest::SHA256, &canonical_bytes(record)))
+    content_hash_of_canonical(&canonical_bytes(record))
+}
+
+/// [`content_hash`] from canonical bytes already made (the server makes them once per record,
+/// for the signature check and the hash).
+pub fn content_hash_of_canonical(canonical: &[u8]) -> String {
+    hex::encode(digest::digest(&digest::SHA256, canonical))
 }
 
 fn flag(value: bool) -> &'static str {

@@ -67,14 +67,18 @@ impl DeviceKey {
 
     /// Signature over the record's canonical bytes, lowercase hex.
     pub fn sign_record(&self, record: &VaccinationRecord) -> String {
-        let message = [RECORD_CONTEXT, &canonical_bytes(record)].concat();
-        hex::encode(self.pair.sign(&message))
+        hex::encode(self.pair.sign(&record_message(&canonical_bytes(record))))
     }
 
     /// Signature over an upload request body, lowercase hex (sent in [`crate::SIGNATURE_HEADER`]).
     pub fn sign_body(&self, body: &[u8]) -> String {
         hex::encode(self.pair.sign(&body_message(body)))
     }
+}
+
+/// What a record signature covers: the domain tag, then the record's canonical bytes.
+pub(crate) fn record_message(canonical: &[u8]) -> Vec<u8> {
+    [RECORD_CONTEXT, canonical].concat()
 }
 
 fn body_message(body: &[u8]) -> Vec<u8> {
@@ -94,10 +98,22 @@ pub fn parse_public_key(text: &str) -> Result<Vec<u8>, SignatureError> {
     Ok(bytes)
 }
 
-fn verify(public_key: &[u8], message: &[u8], signature_hex: &str) -> Result<(), SignatureError> {
+pub(crate) fn verify(
+    public_key: &[u8],
+    message: &[u8],
+    signature_hex: &str,
+) -> Result<(), SignatureError> {
     let signature = hex::decode(signature_hex).map_err(|_| SignatureError::NotHex)?;
+    verify_bytes(public_key, message, &signature)
+}
+
+pub(crate) fn verify_bytes(
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignatureError> {
     UnparsedPublicKey::new(&signature::ED25519, public_key)
-        .verify(message, &signature)
+        .verify(message, signature)
         .map_err(|_| SignatureError::Invalid)
 }
 
@@ -107,8 +123,11 @@ pub fn verify_record(
     record: &VaccinationRecord,
     signature_hex: &str,
 ) -> Result<(), SignatureError> {
-    let message = [RECORD_CONTEXT, &canonical_bytes(record)].concat();
-    verify(public_key, &message, signature_hex)
+    verify(
+        public_key,
+        &record_message(&canonical_bytes(record)),
+        signature_hex,
+    )
 }
 
 /// Checks a body signature made by [`DeviceKey::sign_body`].

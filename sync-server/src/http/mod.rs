@@ -1,5 +1,6 @@
 //! The HTTP API (see `vrs_sync_proto::messages` for the table of routes).
 
+mod checks;
 mod enroll;
 mod export;
 pub mod limits;

@@ -6,16 +6,17 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
-use chrono::{DateTime, Utc};
-use vrs_record::{check_vaccination_time, Uuid, VaccinationRecord};
+use chrono::Utc;
+use vrs_record::Uuid;
 use vrs_sync_proto::{
-    content_hash, verify_body, verify_record, Outcome, ProblemKind, RecordResult, SignedRecord,
-    UploadRequest, UploadResponse, DEVICE_HEADER, SIGNATURE_HEADER,
+    verify_body, ProblemKind, RecordResult, UploadRequest, UploadResponse, DEVICE_HEADER,
+    SIGNATURE_HEADER,
 };
 
+use super::checks::check_all;
 use super::problem::ApiProblem;
 use super::{malformed, read_json_body, AppState};
-use crate::store::{Device, VerifiedRecord};
+use crate::store::Device;
 
 pub async fn upload(
     State(state): State<Arc<AppState>>,
@@ -97,36 +98,6 @@ pub async fn upload(
     }))
 }
 
-/// Runs [`check_record`] on every record, split across the machine's cores (signature checks
-/// are CPU work; they stay off the threads that serve connections).
-async fn check_all(
-    records: Vec<SignedRecord>,
-    device: &Device,
-    now: DateTime<Utc>,
-) -> Result<Vec<Result<VerifiedRecord, RecordResult>>, ApiProblem> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk_len = records.len().div_ceil(workers).max(64);
-    let mut tasks = Vec::new();
-    let mut records = records.into_iter().enumerate().peekable();
-    while records.peek().is_some() {
-        let chunk: Vec<(usize, SignedRecord)> = records.by_ref().take(chunk_len).collect();
-        let device = device.clone();
-        tasks.push(tokio::task::spawn_blocking(move || {
-            chunk
-                .into_iter()
-                .map(|(index, signed)| check_record(index, signed, &device, now))
-                .collect::<Vec<_>>()
-        }));
-    }
-    let mut checked = Vec::new();
-    for task in tasks {
-        checked.extend(task.await.map_err(|e| {
-            ApiProblem::new(ProblemKind::Internal, format!("record checks failed: {e}"))
-        })?);
-    }
-    Ok(checked)
-}
-
 /// The device named in the header, enrolled, not revoked, and the body signed by its key.
 async fn authenticate(
     state: &AppState,
@@ -163,58 +134,4 @@ async fn authenticate(
         ApiProblem::new(ProblemKind::BadRequestSignature, e.to_string()).field(SIGNATURE_HEADER)
     })?;
     Ok(device)
-}
-
-/// Every check one record must pass before it may be stored; a failure rejects it alone.
-fn check_record(
-    index: usize,
-    signed: SignedRecord,
-    device: &Device,
-    now: DateTime<Utc>,
-) -> Result<VerifiedRecord, RecordResult> {
-    let id = signed
-        .record
-        .get("id")
-        .and_then(|v| v.as_str())
-        .and_then(|text| Uuid::parse_str(text).ok());
-    let version = signed
-        .record
-        .get("version")
-        .and_then(serde_json::Value::as_u64)
-        .and_then(|v| u32::try_from(v).ok());
-    let reject = |field: &str, reason: String| RecordResult {
-        index,
-        id,
-        version,
-        outcome: Outcome::Rejected,
-        flags: vec![],
-        reason: Some(reason),
-        field: Some(field.to_string()),
-    };
-    let record: VaccinationRecord = serde_json::from_value(signed.record)
-        .map_err(|e| reject("record", format!("record: {e}")))?;
-    record
-        .validate()
-        .map_err(|e| reject(e.field, e.to_string()))?;
-    if record.device_id != device.device_id {
-        return Err(reject(
-            "device_id",
-            format!(
-                "device_id: record made by {:?}, uploaded by {:?}",
-                record.device_id, device.device_id
-            ),
-        ));
-    }
-    verify_record(&device.public_key, &record, &signed.signature)
-        .map_err(|e| reject("signature", e.to_string()))?;
-    check_vaccination_time(record.vaccinated_at, now)
-        .map_err(|e| reject("vaccinated_at", format!("vaccinated_at: {e}")))?;
-    let record_json =
-        serde_json::to_string(&record).map_err(|e| reject("record", format!("record: {e}")))?;
-    Ok(VerifiedRecord {
-        content_hash: content_hash(&record),
-        signature: signed.signature,
-        record_json,
-        record,
-    })
 }

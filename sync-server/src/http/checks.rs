@@ -1,0 +1,164 @@
+//! The checks every uploaded record must pass before it may be stored; a failure rejects that
+//! record alone. In order: readable, valid fields, made by the uploading device, signed by its
+//! key, a plausible vaccination time.
+
+use chrono::{DateTime, Utc};
+use vrs_record::{check_vaccination_time, Uuid, VaccinationRecord};
+use vrs_sync_proto::{
+    canonical_bytes, content_hash_of_canonical, verify_records_batch, Outcome, ProblemKind,
+    RecordResult, SignatureError, SignedRecord,
+};
+
+use super::problem::ApiProblem;
+use crate::store::{Device, VerifiedRecord};
+
+/// Fewer records per worker than this are not worth another thread.
+const MIN_RECORDS_PER_WORKER: usize = 64;
+
+/// Checks every record, split across the machine's cores (signature checks are CPU work; they
+/// stay off the threads that serve connections). One result per record, in request order.
+pub async fn check_all(
+    records: Vec<SignedRecord>,
+    device: &Device,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<VerifiedRecord, RecordResult>>, ApiProblem> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk_len = records.len().div_ceil(workers).max(MIN_RECORDS_PER_WORKER);
+    let mut tasks = Vec::new();
+    let mut records = records.into_iter().enumerate().peekable();
+    while records.peek().is_some() {
+        let chunk: Vec<(usize, SignedRecord)> = records.by_ref().take(chunk_len).collect();
+        let device = device.clone();
+        tasks.push(tokio::task::spawn_blocking(move || {
+            check_chunk(chunk, &device, now)
+        }));
+    }
+    let mut checked = Vec::new();
+    for task in tasks {
+        checked.extend(task.await.map_err(|e| {
+            ApiProblem::new(ProblemKind::Internal, format!("record checks failed: {e}"))
+        })?);
+    }
+    Ok(checked)
+}
+
+/// A record that was read and whose fields and sender are right; its signature is next.
+struct Readable {
+    index: usize,
+    record: VaccinationRecord,
+    signature: String,
+    canonical: Vec<u8>,
+}
+
+/// The checks for one worker's records; the signatures of the readable ones are checked as one
+/// batch (one device signed them all).
+fn check_chunk(
+    chunk: Vec<(usize, SignedRecord)>,
+    device: &Device,
+    now: DateTime<Utc>,
+) -> Vec<Result<VerifiedRecord, RecordResult>> {
+    let read: Vec<Result<Readable, RecordResult>> = chunk
+        .into_iter()
+        .map(|(index, signed)| read_record(index, signed, device))
+        .collect();
+    let canonical_and_signature: Vec<(&[u8], &str)> = read
+        .iter()
+        .flatten()
+        .map(|r| (r.canonical.as_slice(), r.signature.as_str()))
+        .collect();
+    let mut signatures =
+        verify_records_batch(&device.public_key, &canonical_and_signature).into_iter();
+    read.into_iter()
+        .map(|outcome| {
+            let readable = outcome?;
+            // One signature result per readable record, in the same order.
+            let signature = signatures.next().unwrap_or(Err(SignatureError::Invalid));
+            finish_record(readable, signature, now)
+        })
+        .collect()
+}
+
+fn rejection(
+    index: usize,
+    id: Option<Uuid>,
+    version: Option<u32>,
+    field: &str,
+    reason: String,
+) -> RecordResult {
+    RecordResult {
+        index,
+        id,
+        version,
+        outcome: Outcome::Rejected,
+        flags: vec![],
+        reason: Some(reason),
+        field: Some(field.to_string()),
+    }
+}
+
+/// Readable, valid, and made by the uploading device.
+fn read_record(
+    index: usize,
+    signed: SignedRecord,
+    device: &Device,
+) -> Result<Readable, RecordResult> {
+    let id = signed
+        .record
+        .get("id")
+        .and_then(|v| v.as_str())
+        .and_then(|text| Uuid::parse_str(text).ok());
+    let version = signed
+        .record
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|v| u32::try_from(v).ok());
+    let reject = |field: &str, reason: String| rejection(index, id, version, field, reason);
+    let record: VaccinationRecord = serde_json::from_value(signed.record)
+        .map_err(|e| reject("record", format!("record: {e}")))?;
+    record
+        .validate()
+        .map_err(|e| reject(e.field, e.to_string()))?;
+    if record.device_id != device.device_id {
+        return Err(reject(
+            "device_id",
+            format!(
+                "device_id: record made by {:?}, uploaded by {:?}",
+                record.device_id, device.device_id
+            ),
+        ));
+    }
+    Ok(Readable {
+        index,
+        canonical: canonical_bytes(&record),
+        record,
+        signature: signed.signature,
+    })
+}
+
+/// Signed by the device's key, a plausible vaccination time: ready to store.
+fn finish_record(
+    readable: Readable,
+    signature: Result<(), SignatureError>,
+    now: DateTime<Utc>,
+) -> Result<VerifiedRecord, RecordResult> {
+    let Readable {
+        index,
+        record,
+        signature: signature_hex,
+        canonical,
+    } = readable;
+    let reject = |field: &str, reason: String| {
+        rejection(index, Some(record.id), Some(record.version), field, reason)
+    };
+    signature.map_err(|e| reject("signature", e.to_string()))?;
+    check_vaccination_time(record.vaccinated_at, now)
+        .map_err(|e| reject("vaccinated_at", format!("vaccinated_at: {e}")))?;
+    let record_json =
+        serde_json::to_string(&record).map_err(|e| reject("record", format!("record: {e}")))?;
+    Ok(VerifiedRecord {
+        content_hash: content_hash_of_canonical(&canonical),
+        signature: signature_hex,
+        record_json,
+        record,
+    })
+}
