@@ -24,6 +24,8 @@ struct Options {
     camera: u64,
     scan: u64,
     zxing: bool,
+    /// Only these seed offsets (to look at single photos).
+    only: Option<Vec<u64>>,
     config: ReaderConfig,
 }
 
@@ -32,6 +34,7 @@ fn parse_options() -> Options {
         camera: 1000,
         scan: 0,
         zxing: true,
+        only: None,
         config: ReaderConfig::default(),
     };
     let mut args = std::env::args().skip(1);
@@ -41,6 +44,9 @@ fn parse_options() -> Options {
             "--camera" => options.camera = value().parse().unwrap(),
             "--scan" => options.scan = value().parse().unwrap(),
             "--skip-zxing" => options.zxing = false,
+            "--only" => {
+                options.only = Some(value().split(',').map(|s| s.parse().unwrap()).collect())
+            }
             "--max-side" => options.config.max_decode_side = value().parse().unwrap(),
             "--scales" => {
                 let text = value();
@@ -61,6 +67,7 @@ fn parse_options() -> Options {
                     .map(|s| s.parse().unwrap())
                     .collect();
             }
+            "--no-model-fit" => options.config.nw7_model_fit = false,
             "--any-nw7" => options.config.nw7_tickets_only = false,
             "--no-sharpened-qr" => options.config.sharpened_qr = false,
             "--rqrr" => options.config.run_rqrr = true,
@@ -313,7 +320,7 @@ fn in_frame(quad: &vrs_ticketgen::Quad, width: u32, height: u32) -> bool {
         .all(|[x, y]| *x >= 0.0 && *y >= 0.0 && *x <= width as f32 && *y <= height as f32)
 }
 
-fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64) {
+fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64, only: Option<&[u64]>) {
     if count == 0 {
         return;
     }
@@ -324,11 +331,19 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64) {
     };
     let mut tally = Generated::default();
     let mut failures = Vec::new();
-    for seed in 0..count {
+    let seeds: Vec<u64> = match only {
+        Some(list) => list.to_vec(),
+        None => (0..count).collect(),
+    };
+    for seed in seeds {
         // Seeds far from the tests' so the benchmark is not tuned on them.
         let sample = generate(1_000_000 + seed, &options);
         let label = sample.label;
         let image = DynamicImage::ImageRgb8(sample.image);
+        if let Some(dir) = std::env::var_os("BENCH_SAVE_DIR") {
+            let path = Path::new(&dir).join(format!("{}-{}.png", capture.name(), label.seed));
+            image.save(path).unwrap();
+        }
         let report = reader.read_image(&image);
         tally.total += 1;
         tally.times.push(report.elapsed);
@@ -346,7 +361,7 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64) {
                 let angle = (q[1][1] - q[0][1]).atan2(q[1][0] - q[0][0]).to_degrees();
                 let module = length / (printed.len() as f32 * 12.0);
                 println!(
-                    "nw7 {} module {module:.2}px angle {angle:.1} len {} seed {}",
+                    "nw7 {} module {module:.2}px angle {angle:.1} len {} printed {printed} seed {}",
                     report.nw7.as_deref() == Some(strip_guards(printed).as_str()),
                     printed.len(),
                     label.seed
@@ -482,6 +497,12 @@ fn main() {
             height: 720,
         },
         options.camera,
+        options.only.as_deref(),
     );
-    bench_generated(&options.config, Capture::FlatbedScan, options.scan);
+    bench_generated(
+        &options.config,
+        Capture::FlatbedScan,
+        options.scan,
+        options.only.as_deref(),
+    );
 }

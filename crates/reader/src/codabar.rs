@@ -7,6 +7,8 @@
 //! invented read out.
 
 mod edges;
+mod fit;
+mod locate;
 mod orientation;
 
 use std::collections::HashMap;
@@ -16,7 +18,9 @@ use vrs_ticket::payload::{nw7_digits, Nw7Digits};
 use vrs_ticket::Ticket;
 
 use edges::{gradient_runs, runs, sharpened_profile};
-use orientation::{angle_distance, barcode_orientations};
+use fit::{fit_geometry, is_clear, read_fitted};
+use locate::{bar_rows, code_ends, profiles, regions};
+use orientation::{angle_distance, barcode_orientations, coherent_blocks, orientations_of};
 
 /// The symbols, in the order of [`PATTERNS`].
 const SYMBOLS: &[u8; 20] = b"0123456789-$:/.+ABCD";
@@ -80,6 +84,84 @@ pub fn scan_codabar(
         tried.push(angle);
         if let Some(value) = scan_at(gray, angle, accept) {
             return Some(value);
+        }
+    }
+    None
+}
+
+/// Each symbol of a half's read must beat its runner-up by this log-likelihood ratio to
+/// confirm the read of all rows.
+const MIN_HALF_LOG_ODDS: f32 = 2.0;
+/// Samples a pixel of the profiles the model fit reads.
+const FIT_SAMPLES_PER_PIXEL: f32 = 3.0;
+
+/// A Codabar payload that `accept` takes, read by fitting a blurred model of the whole code
+/// (see `fit`) to the profile averaged along the bars of each barcode-like region, for codes
+/// too blurred for edges. The profile of all the bars' rows must read clearly, and so must
+/// each half of the rows on its own, all three the same value.
+pub fn fit_codabar(gray: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<String> {
+    let blocks = coherent_blocks(gray);
+    let angles = orientations_of(&blocks);
+    let debug = std::env::var_os("VRS_FIT_DEBUG").is_some();
+    for angle in angles.iter().flat_map(|a| [*a, a + 90.0]) {
+        if debug {
+            let near = blocks
+                .iter()
+                .filter(|b| angle_distance(b.angle, angle) <= 6.0)
+                .count();
+            eprintln!(
+                "angle {angle}: {} blocks, {near} near, regions {:?}",
+                blocks.len(),
+                regions(&blocks, angle)
+            );
+        }
+        for region in regions(&blocks, angle) {
+            let length = region.along.1 - region.along.0;
+            let margin = 0.2 * length + 16.0;
+            let Some(rows) = bar_rows(gray, &region, margin, FIT_SAMPLES_PER_PIXEL) else {
+                continue;
+            };
+            let [all, first_half, second_half] = profiles(&rows);
+            let core = (
+                (margin * FIT_SAMPLES_PER_PIXEL) as usize,
+                ((margin + length) * FIT_SAMPLES_PER_PIXEL) as usize,
+            );
+            let Some((start, end)) = code_ends(&all, core, FIT_SAMPLES_PER_PIXEL) else {
+                continue;
+            };
+            let Some(geometry) = fit_geometry(&all, start, end, FIT_SAMPLES_PER_PIXEL) else {
+                continue;
+            };
+            let reads = [&all, &first_half, &second_half].map(|p| read_fitted(p, &geometry));
+            if debug {
+                eprintln!(
+                    "fit region {region:?} rows {} ends {start:.1}-{end:.1}",
+                    rows.rows.len()
+                );
+                for read in &reads {
+                    eprintln!("  {read:?}");
+                }
+            }
+            let [Some(whole), halves @ ..] = reads else {
+                continue;
+            };
+            if debug {
+                eprintln!(
+                    "FITREAD {} {:.2} {:.3}",
+                    whole.payload, whole.weakest_log_odds, whole.relative_rms
+                );
+            }
+            // The two halves are independent reads of the same bars: neither may read another
+            // value clearly, and one must read the same value.
+            let same = |r: &fit::FitRead| r.payload == whole.payload;
+            let confirmed = halves
+                .iter()
+                .flatten()
+                .any(|r| same(r) && r.weakest_log_odds >= MIN_HALF_LOG_ODDS);
+            let contradicted = halves.iter().flatten().any(|r| !same(r) && is_clear(r));
+            if is_clear(&whole) && confirmed && !contradicted && accept(&whole.payload) {
+                return Some(whole.payload);
+            }
         }
     }
     None

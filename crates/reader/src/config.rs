@@ -18,6 +18,9 @@ pub struct ReaderConfig {
     pub nw7_angles: Vec<f32>,
     /// Also try rxing's Codabar reader where ours found nothing (it can return part of a code).
     pub rxing_codabar: bool,
+    /// Where every NW-7 decoder missed, fit a blurred model of the whole code to the profile
+    /// averaged along its bars (only with `nw7_tickets_only`: it reads ticket-shaped digits).
+    pub nw7_model_fit: bool,
     /// Report only NW-7 values a ticket can hold (10 digits, or 18 passing the ticket rules);
     /// Codabar has no check digit, so this keeps pieces of codes and misreads out. Off only
     /// to read other Codabar codes (the zxing test set).
@@ -47,6 +50,7 @@ impl Default for ReaderConfig {
             full_size_fallback: true,
             nw7_angles: crate::codabar::DEFAULT_ANGLES.to_vec(),
             rxing_codabar: true,
+            nw7_model_fit: true,
             nw7_tickets_only: true,
             run_rqrr: true,
             sharpened_qr: true,

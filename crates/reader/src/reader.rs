@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use image::{DynamicImage, GrayImage};
 use vrs_ticket::{reconcile, Reads, Verdict};
 
-use crate::codabar::{plausible_ticket_nw7, scan_codabar, MIN_PAYLOAD};
+use crate::codabar::{fit_codabar, plausible_ticket_nw7, scan_codabar, MIN_PAYLOAD};
 use crate::codes::{rqrr_decode, rxing_decode, Decoder, Symbology};
 use crate::config::ReaderConfig;
 use crate::error::ReaderError;
@@ -134,6 +134,10 @@ impl Reader {
             if qr.is_some() && nw7.is_some() {
                 break;
             }
+        }
+        if nw7.is_none() && self.config.nw7_model_fit && tickets_only {
+            // Codes too blurred for edges: fit a model of the whole code, at the decode size.
+            nw7 = fit_codabar(views.get(0), &accept);
         }
         if qr.is_none() && self.config.run_rqrr {
             qr = (0..views.len())

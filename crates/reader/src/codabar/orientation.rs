@@ -11,17 +11,31 @@ const MIN_BLOCK_ENERGY: f32 = 400.0;
 /// Orientation peaks below this share of the strongest are not scanned.
 const SECOND_PEAK_SHARE: f32 = 0.5;
 
-/// Up to two scan-line angles (degrees, in −45…45) across the bars of barcode-like regions:
-/// the peaks of the gradient orientations of blocks with strong, parallel gradients
-/// (bars; QR modules and text mix directions and fall below the coherence bar).
-pub(super) fn barcode_orientations(gray: &GrayImage) -> Vec<f32> {
+/// One block of the frame with strong, parallel gradients (bars, rules, straight strokes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Block {
+    /// Column and row of the block ([`BLOCK`] pixels a side, from pixel 1).
+    pub column: usize,
+    pub row: usize,
+    /// Direction of the dominant gradient, degrees in −90…90: the direction to scan along.
+    pub angle: f32,
+    /// Gradient energy times coherence.
+    pub weight: f32,
+}
+
+/// Side of the blocks, pixels.
+pub(super) const BLOCK_SIDE: usize = BLOCK;
+
+/// The blocks with strong, parallel gradients: bars pass; QR modules and text mix directions
+/// and fall below the coherence bar.
+pub(super) fn coherent_blocks(gray: &GrayImage) -> Vec<Block> {
     let (width, height) = (gray.width() as usize, gray.height() as usize);
+    let mut blocks = Vec::new();
     if width < 3 * BLOCK || height < 3 * BLOCK {
-        return Vec::new();
+        return blocks;
     }
     let pixels = gray.as_raw();
     let at = |x: usize, y: usize| f32::from(pixels[y * width + x]);
-    let mut histogram = [0.0f32; 90];
     for by in 0..(height - 2) / BLOCK {
         for bx in 0..(width - 2) / BLOCK {
             let (mut jxx, mut jyy, mut jxy) = (0.0f32, 0.0f32, 0.0f32);
@@ -42,13 +56,34 @@ pub(super) fn barcode_orientations(gray: &GrayImage) -> Vec<f32> {
             if coherence < MIN_COHERENCE {
                 continue;
             }
-            // Direction of the dominant gradient, which is the direction to scan along.
-            let angle = 0.5 * (2.0 * jxy).atan2(jxx - jyy).to_degrees();
-            // Folded to −45…45: a ticket's rules and text edges run along or across its bars,
-            // so every edge of the ticket tells its tilt.
-            let bin = (angle + 45.0).round().rem_euclid(90.0) as usize % 90;
-            histogram[bin] += energy * coherence;
+            blocks.push(Block {
+                column: bx,
+                row: by,
+                angle: 0.5 * (2.0 * jxy).atan2(jxx - jyy).to_degrees(),
+                weight: energy * coherence,
+            });
         }
+    }
+    blocks
+}
+
+/// Up to two scan-line angles (degrees, in −45…45) across the bars of barcode-like regions:
+/// the peaks of the orientations of [`coherent_blocks`].
+pub(super) fn barcode_orientations(gray: &GrayImage) -> Vec<f32> {
+    orientations_of(&coherent_blocks(gray))
+}
+
+/// [`barcode_orientations`] of blocks already measured.
+pub(super) fn orientations_of(blocks: &[Block]) -> Vec<f32> {
+    if blocks.is_empty() {
+        return Vec::new();
+    }
+    let mut histogram = [0.0f32; 90];
+    for block in blocks {
+        // Folded to −45…45: a ticket's rules and text edges run along or across its bars,
+        // so every edge of the ticket tells its tilt.
+        let bin = (block.angle + 45.0).round().rem_euclid(90.0) as usize % 90;
+        histogram[bin] += block.weight;
     }
     // Smooth over ±2° (circularly) so a code spread over neighbouring bins makes one peak.
     let smoothed: Vec<f32> = (0..90)
