@@ -56,8 +56,8 @@ function freePort() {
 
 async function waitHttp(url, ms = 30000) {
   return eventually(async () => {
-    const r = await fetch(url).catch((e) => ({ ok: false, status: e.message }));
-    if (!r.status || r.status >= 500) throw new Error(`${url}: ${r.status}`);
+    const r = await fetch(url).catch((e) => ({ status: 0, error: e.cause?.code ?? e.message }));
+    if (!r.status || r.status >= 500) throw new Error(`${url}: ${r.error ?? r.status}`);
   }, ms, 200);
 }
 
@@ -165,9 +165,9 @@ async function main() {
   });
 
   const wd = new WebDriver(`http://127.0.0.1:${driverPort}`);
-  await wd.start(APP);
   const metrics = {};
   try {
+    await wd.start(APP);
     console.log("unlock: choose a PIN");
     await wd.byTestId("create-pin-submit", 30000);
     await wd.type(testid("pin"), PIN);

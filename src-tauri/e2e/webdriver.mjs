@@ -1,6 +1,6 @@
 // A small W3C WebDriver client over fetch, enough to drive the app through tauri-driver.
 
-const ELEMENT = "element-6066-11e4-a52f-4a4c43d6c6d2";
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
 
 export class WebDriver {
   constructor(base) {
