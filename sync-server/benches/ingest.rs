@@ -4,6 +4,7 @@
 //!
 //! `cargo bench -p vrs-server --bench ingest` (SQLite), or through
 //! `sync-server/scripts/with-postgres.sh cargo bench -p vrs-server --bench ingest` for both.
+//! Every row is measured VRS_BENCH_RUNS times (default 5) and reported as medians.
 #![allow(clippy::unwrap_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -114,6 +115,9 @@ fn bodies(devices: &[SimDevice], per_device: usize) -> Vec<Vec<(Vec<u8>, String)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index.min(sorted.len() - 1)]
 }
@@ -319,8 +323,25 @@ async fn end_to_end(backend: Backend) -> Duration {
     elapsed
 }
 
+/// Repetitions of every measurement (VRS_BENCH_RUNS, default 5); the tables give medians.
+fn runs() -> usize {
+    std::env::var("VRS_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(5)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
+    let runs = runs();
+    println!("{runs} runs per row; medians (the ratio is the median of each run's server / ceiling, both measured back to back)");
+    println!();
     println!("| store | devices | server records/s | request median ms | request p95 ms | ceiling records/s | server / ceiling |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
     let mut end_to_end_rows = Vec::new();
@@ -334,22 +355,45 @@ async fn main() {
         let devices = enrol_devices(&store, 100).await;
         for count in [1usize, 10, 100] {
             let per_device = RECORDS_PER_CONFIG / count;
-            let (rate, latencies) = server_ingest(&world, &devices[..count], per_device).await;
-            let ceiling = ceiling(&world.store, &devices[..count], per_device).await;
+            let (mut rates, mut ceilings, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+            let mut latencies = Vec::new();
+            for _ in 0..runs {
+                let (rate, run_latencies) =
+                    server_ingest(&world, &devices[..count], per_device).await;
+                let ceiling = ceiling(&world.store, &devices[..count], per_device).await;
+                rates.push(rate);
+                ceilings.push(ceiling);
+                ratios.push(rate / ceiling);
+                latencies.extend(run_latencies);
+            }
+            latencies.sort();
             println!(
-                "| {backend:?} | {count} | {rate:.0} | {:.1} | {:.1} | {ceiling:.0} | {:.0} % |",
+                "| {backend:?} | {count} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} % |",
+                median(&mut rates),
                 percentile(&latencies, 0.5).as_secs_f64() * 1e3,
                 percentile(&latencies, 0.95).as_secs_f64() * 1e3,
-                100.0 * rate / ceiling
+                median(&mut ceilings),
+                100.0 * median(&mut ratios)
             );
         }
         drop(world);
-        end_to_end_rows.push((backend, end_to_end(backend).await));
+        let mut seconds = Vec::new();
+        for _ in 0..runs {
+            seconds.push(end_to_end(backend).await.as_secs_f64());
+        }
+        end_to_end_rows.push((backend, seconds));
     }
     println!();
-    println!("| store | 10,000 queued records to all acknowledged (s) |");
-    println!("| --- | --- |");
-    for (backend, elapsed) in end_to_end_rows {
-        println!("| {backend:?} | {:.2} |", elapsed.as_secs_f64());
+    println!(
+        "| store | 10,000 queued records to all acknowledged, median s | fastest s | slowest s |"
+    );
+    println!("| --- | --- | --- | --- |");
+    for (backend, mut seconds) in end_to_end_rows {
+        let middle = median(&mut seconds);
+        println!(
+            "| {backend:?} | {middle:.2} | {:.2} | {:.2} |",
+            seconds[0],
+            seconds[seconds.len() - 1]
+        );
     }
 }

@@ -242,7 +242,9 @@ async fn forged_unknown_revoked_malformed_and_oversized_uploads_store_nothing() 
         assert_eq!(problem.type_uri, "urn:vrs:problem:too-many-records");
         assert_eq!(problem.field.as_deref(), Some("records"));
         let mut huge = signed(&records[2..], &key);
-        huge[0].record["padding"] = serde_json::Value::String("x".repeat(30_000));
+        let mut padded = huge[0].record_value().unwrap();
+        padded["padding"] = serde_json::Value::String("x".repeat(30_000));
+        huge[0].set_record_value(&padded).unwrap();
         let problem = problem_of(
             post_upload(&world, &device, &key, &huge).await,
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -251,7 +253,9 @@ async fn forged_unknown_revoked_malformed_and_oversized_uploads_store_nothing() 
         assert_eq!(problem.type_uri, "urn:vrs:problem:body-too-large");
         // A record the server cannot read (bad check digit) is refused alone.
         let mut unreadable = signed(&records[2..], &key);
-        unreadable[0].record["ticket"] = serde_json::Value::String("121310170000012345".into());
+        let mut bad_ticket = unreadable[0].record_value().unwrap();
+        bad_ticket["ticket"] = serde_json::Value::String("121310170000012345".into());
+        unreadable[0].set_record_value(&bad_ticket).unwrap();
         let answer: UploadResponse = post_upload(&world, &device, &key, &unreadable)
             .await
             .json()

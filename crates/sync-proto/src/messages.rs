@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use vrs_record::{Uuid, VaccinationRecord};
 use vrs_ticket::MunicipalityCode;
 
@@ -49,11 +50,12 @@ pub struct EnrollResponse {
     pub server_time: DateTime<Utc>,
 }
 
-/// One record with its device signature. The record travels as raw JSON so that one record the
-/// server cannot read is refused alone, not with its whole batch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One record with its device signature. The record travels as raw JSON, read on its own, so
+/// that one record the server cannot read is refused alone, not with its whole batch (and the
+/// request is read without building a JSON tree of every record).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignedRecord {
-    pub record: serde_json::Value,
+    pub record: Box<RawValue>,
     /// [`DeviceKey::sign_record`], hex.
     pub signature: String,
 }
@@ -61,9 +63,26 @@ pub struct SignedRecord {
 impl SignedRecord {
     pub fn sign(record: &VaccinationRecord, key: &DeviceKey) -> Result<Self, serde_json::Error> {
         Ok(Self {
-            record: serde_json::to_value(record)?,
+            record: serde_json::value::to_raw_value(record)?,
             signature: key.sign_record(record),
         })
+    }
+
+    /// The record's JSON as a tree (for callers that inspect or alter it).
+    pub fn record_value(&self) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::from_str(self.record.get())
+    }
+
+    /// Replaces the record's JSON by `value`, keeping the signature.
+    pub fn set_record_value(&mut self, value: &serde_json::Value) -> Result<(), serde_json::Error> {
+        self.record = serde_json::value::to_raw_value(value)?;
+        Ok(())
+    }
+}
+
+impl PartialEq for SignedRecord {
+    fn eq(&self, other: &Self) -> bool {
+        self.record.get() == other.record.get() && self.signature == other.signature
     }
 }
 
@@ -143,7 +162,7 @@ mod tests {
         let json = serde_json::to_vec(&request).unwrap();
         let back: UploadRequest = serde_json::from_slice(&json).unwrap();
         let signed = &back.records[0];
-        let record: VaccinationRecord = serde_json::from_value(signed.record.clone()).unwrap();
+        let record: VaccinationRecord = serde_json::from_str(signed.record.get()).unwrap();
         verify_record(key.public_key(), &record, &signed.signature).unwrap();
     }
 

@@ -102,19 +102,21 @@ fn read_record(
     signed: SignedRecord,
     device: &Device,
 ) -> Result<Readable, RecordResult> {
-    let id = signed
-        .record
-        .get("id")
-        .and_then(|v| v.as_str())
-        .and_then(|text| Uuid::parse_str(text).ok());
-    let version = signed
-        .record
-        .get("version")
-        .and_then(serde_json::Value::as_u64)
-        .and_then(|v| u32::try_from(v).ok());
+    let record: VaccinationRecord = match serde_json::from_str(signed.record.get()) {
+        Ok(record) => record,
+        Err(e) => {
+            let (id, version) = id_and_version(signed.record.get());
+            return Err(rejection(
+                index,
+                id,
+                version,
+                "record",
+                format!("record: {e}"),
+            ));
+        }
+    };
+    let (id, version) = (Some(record.id), Some(record.version));
     let reject = |field: &str, reason: String| rejection(index, id, version, field, reason);
-    let record: VaccinationRecord = serde_json::from_value(signed.record)
-        .map_err(|e| reject("record", format!("record: {e}")))?;
     record
         .validate()
         .map_err(|e| reject(e.field, e.to_string()))?;
@@ -133,6 +135,22 @@ fn read_record(
         record,
         signature: signed.signature,
     })
+}
+
+/// The id and version of a record that could not be read, where they can be made out.
+fn id_and_version(raw: &str) -> (Option<Uuid>, Option<u32>) {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(raw) else {
+        return (None, None);
+    };
+    let id = value
+        .get("id")
+        .and_then(|v| v.as_str())
+        .and_then(|text| Uuid::parse_str(text).ok());
+    let version = value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .and_then(|v| u32::try_from(v).ok());
+    (id, version)
 }
 
 /// Signed by the device's key, a plausible vaccination time: ready to store.
