@@ -174,8 +174,9 @@ async fn server_ingest(
 }
 
 /// The same rows straight into the same database, one transaction per batch, same durability,
-/// no HTTP, JSON or signatures: one writer on SQLite (it has one write lock; more writers only
-/// wait on it), one connection per device on PostgreSQL.
+/// no HTTP, JSON or signatures, written the way the server writes them: one writer with a
+/// cached single-row INSERT on SQLite (it has one write lock; more writers only wait on it), one
+/// connection per device with one multi-row INSERT per batch on PostgreSQL.
 async fn ceiling(spec: &StoreSpec, devices: &[SimDevice], per_device: usize) -> f64 {
     let rows: Vec<Vec<(VaccinationRecord, String, String, String)>> = devices
         .iter()
@@ -251,28 +252,48 @@ async fn ceiling(spec: &StoreSpec, devices: &[SimDevice], per_device: usize) -> 
                             .unwrap();
                     tokio::spawn(connection);
                     for chunk in device_rows.chunks(BATCH) {
+                        // One multi-row INSERT per batch, as the server writes its rows.
                         let tx = client.transaction().await.unwrap();
                         let insert = tx.prepare(POSTGRES_INSERT).await.unwrap();
-                        for (r, hash, json, signature) in chunk {
-                            tx.execute(
-                                &insert,
-                                &[
-                                    &r.id,
-                                    &(r.version as i32),
-                                    hash,
-                                    signature,
-                                    &r.ticket.municipality().to_string(),
-                                    &r.ticket.number(),
-                                    &i32::from(r.dose),
-                                    json,
-                                    &Utc::now(),
-                                    &r.vaccinated_at.with_timezone(&Utc),
-                                    &r.device_id,
-                                ],
-                            )
-                            .await
-                            .unwrap();
-                        }
+                        let ids: Vec<Uuid> = chunk.iter().map(|(r, ..)| r.id).collect();
+                        let versions: Vec<i32> =
+                            chunk.iter().map(|(r, ..)| r.version as i32).collect();
+                        let hashes: Vec<&str> = chunk.iter().map(|(_, h, ..)| h.as_str()).collect();
+                        let signatures: Vec<&str> =
+                            chunk.iter().map(|(.., s)| s.as_str()).collect();
+                        let municipalities: Vec<String> = chunk
+                            .iter()
+                            .map(|(r, ..)| r.ticket.municipality().to_string())
+                            .collect();
+                        let numbers: Vec<&str> =
+                            chunk.iter().map(|(r, ..)| r.ticket.number()).collect();
+                        let doses: Vec<i32> =
+                            chunk.iter().map(|(r, ..)| i32::from(r.dose)).collect();
+                        let json: Vec<&str> = chunk.iter().map(|(_, _, j, _)| j.as_str()).collect();
+                        let vaccinated_at: Vec<DateTime<Utc>> = chunk
+                            .iter()
+                            .map(|(r, ..)| r.vaccinated_at.with_timezone(&Utc))
+                            .collect();
+                        let device_ids: Vec<&str> =
+                            chunk.iter().map(|(r, ..)| r.device_id.as_str()).collect();
+                        tx.execute(
+                            &insert,
+                            &[
+                                &ids,
+                                &versions,
+                                &hashes,
+                                &signatures,
+                                &municipalities,
+                                &numbers,
+                                &doses,
+                                &json,
+                                &Utc::now(),
+                                &vaccinated_at,
+                                &device_ids,
+                            ],
+                        )
+                        .await
+                        .unwrap();
                         tx.commit().await.unwrap();
                     }
                 }));
@@ -294,7 +315,13 @@ const POSTGRES_INSERT: &str =
     "INSERT INTO records (id, version, content_hash, origin, state, signature,
     ticket_municipality, ticket_number, dose, venue_municipality, status, record_json, received_at,
     vaccinated_at, device_id)
-    VALUES ($1, $2, $3, 'device', 'current', $4, $5, $6, $7, '131016', 'active', $8, $9, $10, $11)";
+    SELECT id, version, content_hash, 'device', 'current', signature, ticket_municipality,
+        ticket_number, dose, '131016', 'active', record_json, $9::timestamptz, vaccinated_at,
+        device_id
+    FROM unnest($1::uuid[], $2::int4[], $3::text[], $4::text[], $5::text[], $6::text[],
+        $7::int4[], $8::text[], $10::timestamptz[], $11::text[])
+      AS r (id, version, content_hash, signature, ticket_municipality, ticket_number, dose,
+        record_json, vaccinated_at, device_id)";
 
 async fn end_to_end(backend: Backend) -> Duration {
     let world = World::start(backend, &["--rate-per-minute", "1000000"]).await;

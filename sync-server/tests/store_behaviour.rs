@@ -338,3 +338,163 @@ async fn an_edited_migration_stops_the_server() {
         "{error}"
     );
 }
+
+/// What a store holds for one id, without the receiving time.
+async fn stored_shape(store: &Store, id: Uuid) -> Vec<(u32, String, Origin, RowState, bool, bool)> {
+    store
+        .versions(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| {
+            (
+                v.record.version,
+                v.content_hash,
+                v.origin,
+                v.state,
+                v.duplicate_dose,
+                v.after_server_correction,
+            )
+        })
+        .collect()
+}
+
+/// One upload whose records touch each other (replays, conflicts, corrections, duplicate doses,
+/// versions after a server correction) gets the same answers and leaves the same rows as the
+/// same records uploaded one at a time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_is_stored_as_if_its_records_came_one_by_one() {
+    for backend in backends() {
+        let now = Utc::now();
+        let one_by_one = StoreSpec::new(backend).await;
+        let batched = StoreSpec::new(backend).await;
+        let stores = [one_by_one.open().await, batched.open().await];
+        let t = |dose| new_ticket(CHIYODA, dose);
+        let (t1, t2, t3, t4, t5) = (t(1), t(1), t(2), t(1), t(3));
+
+        let x1 = record(t1.clone(), "tablet-b");
+        let y1 = record(t2.clone(), "tablet-b");
+        let z1 = record(t3.clone(), "tablet-b");
+        let mut devices = Vec::new();
+        for store in &stores {
+            setup(store, now).await;
+            let (device, key) = enrolled(store, CHIYODA, "tablet-b", now).await;
+            for r in [&x1, &y1, &z1] {
+                store
+                    .ingest(&device, vec![verified(r, &key)], now)
+                    .await
+                    .unwrap();
+            }
+            let mut fix = y1.clone();
+            fix.lot = "SV0001".into();
+            assert_eq!(store.correct_record(fix, now).await.unwrap(), 2);
+            devices.push((device, key));
+        }
+
+        let next = |r: &VaccinationRecord, ticket: &Ticket| {
+            let mut n = r.clone();
+            n.version += 1;
+            n.ticket = ticket.clone();
+            n.dose = ticket.dose();
+            n.change_reason = Some("訂正".into());
+            n
+        };
+        let mut x1_changed = x1.clone();
+        x1_changed.lot = "ZZ0001".into();
+        let x2 = next(&x1, &t1);
+        let mut y2_tablet = next(&y1, &t2);
+        y2_tablet.lot = "TB0002".into();
+        let y3_tablet = next(&y2_tablet, &t2);
+        let mut z2_void = next(&z1, &t3);
+        z2_void.status = RecordStatus::Voided;
+        let d1 = record(t4.clone(), "tablet-b");
+        let d2 = next(&d1, &t5);
+        let g1 = record(t(2), "tablet-b");
+        let g2 = next(&g1, &g1.ticket);
+        let batch = vec![
+            x1.clone(),                     // 0 already had
+            x1_changed,                     // 1 conflict
+            x2,                             // 2 current, stored x1 superseded
+            record(t1.clone(), "tablet-b"), // 3 duplicate of x2
+            y2_tablet,                      // 4 conflict with the server's version 2
+            y3_tablet,                      // 5 held after the server's correction
+            record(t2.clone(), "tablet-b"), // 6 duplicate of the server's y2
+            z2_void,                        // 7 voided version becomes current
+            record(t3.clone(), "tablet-b"), // 8 no duplicate: z is voided
+            d1.clone(),                     // 9 stored, then superseded by 10
+            d2,                             // 10 moves d to another ticket
+            record(t4.clone(), "tablet-b"), // 11 no duplicate: d left t4
+            record(t5.clone(), "tablet-b"), // 12 duplicate of d2
+            d1.clone(),                     // 13 already had (earlier in this batch)
+            g2,                             // 14 a later version first
+            g1.clone(),                     // 15 the older one: history
+        ];
+
+        let mut sequential = Vec::new();
+        let (device, key) = &devices[0];
+        for r in &batch {
+            let mut result = stores[0]
+                .ingest(device, vec![verified(r, key)], now)
+                .await
+                .unwrap();
+            sequential.push(result.remove(0));
+        }
+        let (device, key) = &devices[1];
+        let together = stores[1]
+            .ingest(
+                device,
+                batch.iter().map(|r| verified(r, key)).collect(),
+                now,
+            )
+            .await
+            .unwrap();
+        assert_eq!(together, sequential, "{backend:?}");
+
+        let outcomes: Vec<Outcome> = together.iter().map(|r| r.outcome).collect();
+        use Outcome::{Accepted as A, AlreadyHad as H, Rejected as R};
+        assert_eq!(
+            outcomes,
+            [H, R, A, A, R, A, A, A, A, A, A, A, A, H, A, A],
+            "{backend:?}"
+        );
+        let duplicates: Vec<usize> = (0..together.len())
+            .filter(|&i| together[i].flags.contains(&RecordFlag::DuplicateDose))
+            .collect();
+        assert_eq!(duplicates, [3, 6, 12], "{backend:?}");
+        assert_eq!(together[5].flags, [RecordFlag::AfterServerCorrection]);
+
+        let mut ids: Vec<Uuid> = batch.iter().map(|r| r.id).collect();
+        ids.sort();
+        ids.dedup();
+        for id in ids {
+            assert_eq!(
+                stored_shape(&stores[0], id).await,
+                stored_shape(&stores[1], id).await,
+                "{backend:?} {id}"
+            );
+            assert_eq!(
+                stores[0].conflicts(id).await.unwrap().len(),
+                stores[1].conflicts(id).await.unwrap().len()
+            );
+        }
+        let states = |shape: Vec<(u32, String, Origin, RowState, bool, bool)>| {
+            shape.into_iter().map(|s| (s.0, s.3)).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            states(stored_shape(&stores[1], d1.id).await),
+            [(1, RowState::Superseded), (2, RowState::Current)]
+        );
+        assert_eq!(
+            states(stored_shape(&stores[1], g1.id).await),
+            [(1, RowState::Superseded), (2, RowState::Current)]
+        );
+        assert_eq!(
+            states(stored_shape(&stores[1], y1.id).await),
+            [
+                (1, RowState::Superseded),
+                (2, RowState::Current),
+                (3, RowState::Held)
+            ]
+        );
+    }
+}

@@ -3,13 +3,17 @@
 //! - [`sqlite`]: the embedded default, one file in the data directory.
 //! - [`postgres`]: the scale-out store (PostgreSQL or a compatible distributed database).
 //!
-//! The rules for exactly-once storage live in [`decide`] and are shared by both.
+//! The rules for exactly-once storage live in [`decide`] and are shared by both; [`plan`] applies
+//! them to a whole uploaded batch at once, so that each store reads and writes once per batch.
 
 pub mod decide;
 pub mod migrate;
 pub mod model;
+pub mod plan;
 pub mod postgres;
+mod postgres_ingest;
 pub mod sqlite;
+mod sqlite_ingest;
 
 use std::path::Path;
 

@@ -7,12 +7,11 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 use vrs_record::{Uuid, VaccinationRecord};
-use vrs_sync_proto::{Outcome, RecordFlag};
 use vrs_ticket::MunicipalityCode;
 
-use super::decide::{conflict_reason, decide, Decision, KnownVersion};
 use super::migrate::{self, Applied};
 use super::model::*;
+use super::postgres_ingest::ingest_attempt;
 use super::{parse_code, parse_record_json, status_text, EnrollError, StoreError};
 
 /// Connections per server process.
@@ -447,150 +446,6 @@ fn is_retryable(error: &tokio_postgres::Error) -> bool {
             || *code == SqlState::T_R_DEADLOCK_DETECTED
             || *code == SqlState::UNIQUE_VIOLATION
     )
-}
-
-async fn ingest_attempt(
-    client: &mut Object,
-    device: &Device,
-    records: &[VerifiedRecord],
-    now: DateTime<Utc>,
-) -> Result<Vec<IngestResult>, StoreError> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::Serializable)
-        .start()
-        .await?;
-    let mut results = Vec::with_capacity(records.len());
-    for verified in records {
-        results.push(ingest_one(&tx, device, verified, now).await?);
-    }
-    tx.commit().await?;
-    Ok(results)
-}
-
-async fn ingest_one(
-    tx: &deadpool_postgres::Transaction<'_>,
-    device: &Device,
-    verified: &VerifiedRecord,
-    now: DateTime<Utc>,
-) -> Result<IngestResult, StoreError> {
-    let record = &verified.record;
-    let select_known = tx
-        .prepare_cached("SELECT version, content_hash, origin FROM records WHERE id = $1")
-        .await?;
-    let known = tx
-        .query(&select_known, &[&record.id])
-        .await?
-        .iter()
-        .map(|row| {
-            let origin: &str = row.get(2);
-            Ok(KnownVersion {
-                version: version_of(row.get(0))?,
-                content_hash: row.get(1),
-                origin: Origin::parse(origin)
-                    .ok_or_else(|| StoreError::Corrupt(format!("origin {origin}")))?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let version = i32::try_from(record.version)
-        .map_err(|_| StoreError::Corrupt(format!("version {}", record.version)))?;
-    match decide(record.version, &verified.content_hash, &known) {
-        Decision::AlreadyHad => Ok(IngestResult {
-            outcome: Outcome::AlreadyHad,
-            flags: vec![],
-            reason: None,
-        }),
-        Decision::Conflict => {
-            let insert = tx
-                .prepare_cached(
-                    "INSERT INTO conflicts (id, version, content_hash, device_id, signature, record_json, received_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                )
-                .await?;
-            tx.execute(
-                &insert,
-                &[
-                    &record.id,
-                    &version,
-                    &verified.content_hash,
-                    &device.device_id,
-                    &verified.signature,
-                    &verified.record_json,
-                    &now,
-                ],
-            )
-            .await?;
-            Ok(IngestResult {
-                outcome: Outcome::Rejected,
-                flags: vec![],
-                reason: Some(conflict_reason(record.version)),
-            })
-        }
-        Decision::Insert {
-            state,
-            after_server_correction,
-        } => {
-            let duplicate_dose = if record.status == vrs_record::RecordStatus::Active {
-                let exists = tx
-                    .prepare_cached(
-                        "SELECT EXISTS (SELECT 1 FROM records
-                         WHERE ticket_municipality = $1 AND ticket_number = $2 AND dose = $3
-                           AND id <> $4 AND status = 'active' AND state IN ('current', 'held'))",
-                    )
-                    .await?;
-                tx.query_one(
-                    &exists,
-                    &[
-                        &record.ticket.municipality().to_string(),
-                        &record.ticket.number(),
-                        &i32::from(record.dose),
-                        &record.id,
-                    ],
-                )
-                .await?
-                .get::<_, bool>(0)
-            } else {
-                false
-            };
-            if state == RowState::Current && !known.is_empty() {
-                let supersede = tx
-                    .prepare_cached(
-                        "UPDATE records SET state = 'superseded' WHERE id = $1 AND state = 'current'",
-                    )
-                    .await?;
-                tx.execute(&supersede, &[&record.id]).await?;
-            }
-            insert_row(
-                tx,
-                &RowInsert {
-                    record,
-                    content_hash: &verified.content_hash,
-                    origin: Origin::Device,
-                    state,
-                    device_id: Some(&device.device_id),
-                    signature: Some(&verified.signature),
-                    venue_municipality: &device.municipality.to_string(),
-                    duplicate_dose,
-                    after_server_correction,
-                    record_json: &verified.record_json,
-                    received_at: now,
-                },
-            )
-            .await?;
-            let mut flags = Vec::new();
-            if duplicate_dose {
-                flags.push(RecordFlag::DuplicateDose);
-            }
-            if after_server_correction {
-                flags.push(RecordFlag::AfterServerCorrection);
-            }
-            Ok(IngestResult {
-                outcome: Outcome::Accepted,
-                flags,
-                reason: None,
-            })
-        }
-    }
 }
 
 struct RowInsert<'a> {

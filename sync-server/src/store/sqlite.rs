@@ -6,12 +6,11 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use vrs_record::{Uuid, VaccinationRecord};
-use vrs_sync_proto::{Outcome, RecordFlag};
 use vrs_ticket::MunicipalityCode;
 
-use super::decide::{conflict_reason, decide, Decision, KnownVersion};
 use super::migrate::{self, Applied};
 use super::model::*;
+use super::sqlite_ingest::ingest_batch;
 use super::{parse_code, parse_record_json, status_text, EnrollError, StoreError};
 use crate::time::{from_db_text, to_db_text};
 
@@ -277,10 +276,7 @@ impl SqliteStore {
         let device = device.clone();
         self.call(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut results = Vec::with_capacity(records.len());
-            for verified in &records {
-                results.push(ingest_one(&tx, &device, verified, now)?);
-            }
+            let results = ingest_batch(&tx, &device, &records, now)?;
             tx.commit()?;
             Ok(results)
         })
@@ -468,134 +464,24 @@ fn migrate_blocking(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn ingest_one(
+pub(super) struct RowInsert<'a> {
+    pub(super) record: &'a VaccinationRecord,
+    pub(super) content_hash: &'a str,
+    pub(super) origin: Origin,
+    pub(super) state: RowState,
+    pub(super) device_id: Option<&'a str>,
+    pub(super) signature: Option<&'a str>,
+    pub(super) venue_municipality: &'a str,
+    pub(super) duplicate_dose: bool,
+    pub(super) after_server_correction: bool,
+    pub(super) record_json: &'a str,
+    pub(super) received_at: DateTime<Utc>,
+}
+
+pub(super) fn insert_row(
     tx: &rusqlite::Transaction<'_>,
-    device: &Device,
-    verified: &VerifiedRecord,
-    now: DateTime<Utc>,
-) -> Result<IngestResult, StoreError> {
-    let record = &verified.record;
-    let id = record.id.to_string();
-    let known = {
-        let mut stmt =
-            tx.prepare_cached("SELECT version, content_hash, origin FROM records WHERE id = ?1")?;
-        let rows = stmt.query_map([&id], |row| {
-            Ok((
-                row.get::<_, u32>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (version, content_hash, origin) = row?;
-            Ok(KnownVersion {
-                version,
-                content_hash,
-                origin: Origin::parse(&origin)
-                    .ok_or_else(|| StoreError::Corrupt(format!("origin {origin}")))?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?
-    };
-    match decide(record.version, &verified.content_hash, &known) {
-        Decision::AlreadyHad => Ok(IngestResult {
-            outcome: Outcome::AlreadyHad,
-            flags: vec![],
-            reason: None,
-        }),
-        Decision::Conflict => {
-            tx.prepare_cached(
-                "INSERT INTO conflicts (id, version, content_hash, device_id, signature, record_json, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![
-                id,
-                record.version,
-                verified.content_hash,
-                device.device_id,
-                verified.signature,
-                verified.record_json,
-                to_db_text(now)
-            ])?;
-            Ok(IngestResult {
-                outcome: Outcome::Rejected,
-                flags: vec![],
-                reason: Some(conflict_reason(record.version)),
-            })
-        }
-        Decision::Insert {
-            state,
-            after_server_correction,
-        } => {
-            let duplicate_dose = record.status == vrs_record::RecordStatus::Active
-                && tx
-                    .prepare_cached(
-                        "SELECT EXISTS (SELECT 1 FROM records
-                         WHERE ticket_municipality = ?1 AND ticket_number = ?2 AND dose = ?3
-                           AND id <> ?4 AND status = 'active' AND state IN ('current', 'held'))",
-                    )?
-                    .query_row(
-                        params![
-                            record.ticket.municipality().to_string(),
-                            record.ticket.number(),
-                            record.dose,
-                            id
-                        ],
-                        |row| row.get::<_, bool>(0),
-                    )?;
-            if state == RowState::Current && !known.is_empty() {
-                tx.prepare_cached(
-                    "UPDATE records SET state = 'superseded' WHERE id = ?1 AND state = 'current'",
-                )?
-                .execute([&id])?;
-            }
-            insert_row(
-                tx,
-                &RowInsert {
-                    record,
-                    content_hash: &verified.content_hash,
-                    origin: Origin::Device,
-                    state,
-                    device_id: Some(&device.device_id),
-                    signature: Some(&verified.signature),
-                    venue_municipality: &device.municipality.to_string(),
-                    duplicate_dose,
-                    after_server_correction,
-                    record_json: &verified.record_json,
-                    received_at: now,
-                },
-            )?;
-            let mut flags = Vec::new();
-            if duplicate_dose {
-                flags.push(RecordFlag::DuplicateDose);
-            }
-            if after_server_correction {
-                flags.push(RecordFlag::AfterServerCorrection);
-            }
-            Ok(IngestResult {
-                outcome: Outcome::Accepted,
-                flags,
-                reason: None,
-            })
-        }
-    }
-}
-
-struct RowInsert<'a> {
-    record: &'a VaccinationRecord,
-    content_hash: &'a str,
-    origin: Origin,
-    state: RowState,
-    device_id: Option<&'a str>,
-    signature: Option<&'a str>,
-    venue_municipality: &'a str,
-    duplicate_dose: bool,
-    after_server_correction: bool,
-    record_json: &'a str,
-    received_at: DateTime<Utc>,
-}
-
-fn insert_row(tx: &rusqlite::Transaction<'_>, row: &RowInsert<'_>) -> Result<(), StoreError> {
+    row: &RowInsert<'_>,
+) -> Result<(), StoreError> {
     let record = row.record;
     tx.prepare_cached(
         "INSERT INTO records (id, version, content_hash, origin, state, device_id, signature,

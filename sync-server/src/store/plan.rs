@@ -1,0 +1,238 @@
+//! What to do with a whole uploaded batch, decided in memory from what the database holds, so
+//! that a store asks its questions once per batch and writes all rows together. The outcome is
+//! the same as storing the records one after another with [`decide`]: a record sees the rows of
+//! the records before it in the batch exactly as if they had been stored already.
+
+use std::collections::{HashMap, HashSet};
+
+use vrs_record::{RecordStatus, Uuid};
+
+use vrs_sync_proto::{Outcome, RecordFlag};
+
+use super::decide::{conflict_reason, decide, Decision, KnownVersion};
+use super::model::{IngestResult, Origin, RowState, VerifiedRecord};
+
+/// Ticket and dose: two active records with the same key are a duplicate dose.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DoseKey {
+    pub municipality: String,
+    pub number: String,
+    pub dose: u8,
+}
+
+impl DoseKey {
+    pub fn of(record: &VerifiedRecord) -> Self {
+        let record = &record.record;
+        Self {
+            municipality: record.ticket.municipality().to_string(),
+            number: record.ticket.number().to_string(),
+            dose: record.dose,
+        }
+    }
+}
+
+/// A stored row the plan needs: every row of the batch's ids, and every active current or held
+/// row with one of the batch's dose keys.
+#[derive(Debug, Clone)]
+pub struct StoredRow {
+    pub id: Uuid,
+    pub version: u32,
+    pub content_hash: String,
+    pub origin: Origin,
+    pub state: RowState,
+    pub active: bool,
+    pub key: DoseKey,
+}
+
+/// What becomes of one incoming record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    AlreadyHad,
+    /// Kept in `conflicts` for review; the record is refused.
+    Conflict,
+    /// Stored as a row in `state` (its state after the whole batch).
+    Insert {
+        state: RowState,
+        duplicate_dose: bool,
+        after_server_correction: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// One per incoming record, in order.
+    pub steps: Vec<Step>,
+    /// Ids whose stored current row is superseded by a newer version in this batch.
+    pub supersede: Vec<Uuid>,
+}
+
+/// Where a row of the plan lives: already stored, or the batch record at this position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum RowRef {
+    Stored(usize),
+    Incoming(usize),
+}
+
+struct LiveRow {
+    at: RowRef,
+    id: Uuid,
+    state: RowState,
+    active: bool,
+    key: DoseKey,
+}
+
+/// Plans a batch. `stored` must hold the rows described on [`StoredRow`]; more rows do no harm.
+pub fn plan(records: &[VerifiedRecord], stored: &[StoredRow]) -> Plan {
+    let mut known: HashMap<Uuid, Vec<KnownVersion>> = HashMap::new();
+    let mut rows: Vec<LiveRow> = Vec::new();
+    let mut rows_of_id: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    let mut rows_of_key: HashMap<DoseKey, Vec<usize>> = HashMap::new();
+    let mut seen = HashSet::new();
+    for (index, row) in stored.iter().enumerate() {
+        if !seen.insert((row.id, row.version)) {
+            continue;
+        }
+        known.entry(row.id).or_default().push(KnownVersion {
+            version: row.version,
+            content_hash: row.content_hash.clone(),
+            origin: row.origin,
+        });
+        add_row(
+            &mut rows,
+            &mut rows_of_id,
+            &mut rows_of_key,
+            LiveRow {
+                at: RowRef::Stored(index),
+                id: row.id,
+                state: row.state,
+                active: row.active,
+                key: row.key.clone(),
+            },
+        );
+    }
+
+    let mut steps = Vec::with_capacity(records.len());
+    let mut supersede = Vec::new();
+    for (index, verified) in records.iter().enumerate() {
+        let record = &verified.record;
+        let versions = known.entry(record.id).or_default();
+        let step = match decide(record.version, &verified.content_hash, versions) {
+            Decision::AlreadyHad => Step::AlreadyHad,
+            Decision::Conflict => Step::Conflict,
+            Decision::Insert {
+                state,
+                after_server_correction,
+            } => {
+                let active = record.status == RecordStatus::Active;
+                let key = DoseKey::of(verified);
+                let duplicate_dose = active
+                    && rows_of_key.get(&key).is_some_and(|at| {
+                        at.iter().any(|&r| {
+                            let row = &rows[r];
+                            row.id != record.id && row.active && counts_for_duplicates(row.state)
+                        })
+                    });
+                if state == RowState::Current && !versions.is_empty() {
+                    for &r in rows_of_id.get(&record.id).into_iter().flatten() {
+                        let row = &mut rows[r];
+                        if row.state == RowState::Current {
+                            row.state = RowState::Superseded;
+                            if let RowRef::Stored(_) = row.at {
+                                if !supersede.contains(&record.id) {
+                                    supersede.push(record.id);
+                                }
+                            }
+                        }
+                    }
+                }
+                versions.push(KnownVersion {
+                    version: record.version,
+                    content_hash: verified.content_hash.clone(),
+                    origin: Origin::Device,
+                });
+                add_row(
+                    &mut rows,
+                    &mut rows_of_id,
+                    &mut rows_of_key,
+                    LiveRow {
+                        at: RowRef::Incoming(index),
+                        id: record.id,
+                        state,
+                        active,
+                        key,
+                    },
+                );
+                Step::Insert {
+                    state,
+                    duplicate_dose,
+                    after_server_correction,
+                }
+            }
+        };
+        steps.push(step);
+    }
+    // A row inserted by this batch and superseded later in it is stored as superseded.
+    for row in &rows {
+        if let RowRef::Incoming(index) = row.at {
+            if let Some(Step::Insert { state, .. }) = steps.get_mut(index) {
+                *state = row.state;
+            }
+        }
+    }
+    Plan { steps, supersede }
+}
+
+/// The answer for each record of a planned batch.
+pub fn results(plan: &Plan, records: &[VerifiedRecord]) -> Vec<IngestResult> {
+    plan.steps
+        .iter()
+        .zip(records)
+        .map(|(step, verified)| match step {
+            Step::AlreadyHad => IngestResult {
+                outcome: Outcome::AlreadyHad,
+                flags: vec![],
+                reason: None,
+            },
+            Step::Conflict => IngestResult {
+                outcome: Outcome::Rejected,
+                flags: vec![],
+                reason: Some(conflict_reason(verified.record.version)),
+            },
+            Step::Insert {
+                duplicate_dose,
+                after_server_correction,
+                ..
+            } => {
+                let mut flags = Vec::new();
+                if *duplicate_dose {
+                    flags.push(RecordFlag::DuplicateDose);
+                }
+                if *after_server_correction {
+                    flags.push(RecordFlag::AfterServerCorrection);
+                }
+                IngestResult {
+                    outcome: Outcome::Accepted,
+                    flags,
+                    reason: None,
+                }
+            }
+        })
+        .collect()
+}
+
+/// Rows that make another record of the same ticket and dose a duplicate.
+fn counts_for_duplicates(state: RowState) -> bool {
+    matches!(state, RowState::Current | RowState::Held)
+}
+
+fn add_row(
+    rows: &mut Vec<LiveRow>,
+    rows_of_id: &mut HashMap<Uuid, Vec<usize>>,
+    rows_of_key: &mut HashMap<DoseKey, Vec<usize>>,
+    row: LiveRow,
+) {
+    let at = rows.len();
+    rows_of_id.entry(row.id).or_default().push(at);
+    rows_of_key.entry(row.key.clone()).or_default().push(at);
+    rows.push(row);
+}

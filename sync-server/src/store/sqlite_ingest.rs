@@ -1,0 +1,165 @@
+//! A device's batch into SQLite, in the caller's write transaction: the rows the plan needs are
+//! read with one cached statement per id and per dose key, the batch is planned in memory
+//! ([`super::plan`]), then written with cached statements.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Transaction};
+use vrs_record::Uuid;
+
+use super::model::{Device, IngestResult, Origin, RowState, VerifiedRecord};
+use super::plan::{plan, results, DoseKey, Step, StoredRow};
+use super::sqlite::{insert_row, RowInsert};
+use super::StoreError;
+use crate::time::to_db_text;
+
+const ROW_COLUMNS: &str = "id, version, content_hash, origin, state, status = 'active', \
+     ticket_municipality, ticket_number, dose";
+
+pub(super) fn ingest_batch(
+    tx: &Transaction<'_>,
+    device: &Device,
+    records: &[VerifiedRecord],
+    now: DateTime<Utc>,
+) -> Result<Vec<IngestResult>, StoreError> {
+    let stored = stored_rows(tx, records)?;
+    let plan = plan(records, &stored);
+    {
+        let mut supersede = tx.prepare_cached(
+            "UPDATE records SET state = 'superseded' WHERE id = ?1 AND state = 'current'",
+        )?;
+        for id in &plan.supersede {
+            supersede.execute([id.to_string()])?;
+        }
+    }
+    let venue_municipality = device.municipality.to_string();
+    let received_at = to_db_text(now);
+    for (verified, step) in records.iter().zip(&plan.steps) {
+        match step {
+            Step::AlreadyHad => {}
+            Step::Conflict => {
+                tx.prepare_cached(
+                    "INSERT INTO conflicts (id, version, content_hash, device_id, signature, record_json, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![
+                    verified.record.id.to_string(),
+                    verified.record.version,
+                    verified.content_hash,
+                    device.device_id,
+                    verified.signature,
+                    verified.record_json,
+                    received_at
+                ])?;
+            }
+            Step::Insert {
+                state,
+                duplicate_dose,
+                after_server_correction,
+            } => insert_row(
+                tx,
+                &RowInsert {
+                    record: &verified.record,
+                    content_hash: &verified.content_hash,
+                    origin: Origin::Device,
+                    state: *state,
+                    device_id: Some(&device.device_id),
+                    signature: Some(&verified.signature),
+                    venue_municipality: &venue_municipality,
+                    duplicate_dose: *duplicate_dose,
+                    after_server_correction: *after_server_correction,
+                    record_json: &verified.record_json,
+                    received_at: now,
+                },
+            )?,
+        }
+    }
+    Ok(results(&plan, records))
+}
+
+/// Every stored row of the batch's ids, and the active current or held rows of its dose keys.
+fn stored_rows(
+    tx: &Transaction<'_>,
+    records: &[VerifiedRecord],
+) -> Result<Vec<StoredRow>, StoreError> {
+    let mut rows = Vec::new();
+    let ids: HashSet<Uuid> = records.iter().map(|v| v.record.id).collect();
+    {
+        let mut by_id =
+            tx.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM records WHERE id = ?1"))?;
+        for id in &ids {
+            let found = by_id.query_map([id.to_string()], raw_row)?;
+            for row in found {
+                rows.push(stored_row(row?)?);
+            }
+        }
+    }
+    let keys: HashSet<DoseKey> = records
+        .iter()
+        .filter(|v| v.record.status == vrs_record::RecordStatus::Active)
+        .map(DoseKey::of)
+        .collect();
+    let mut by_key = tx.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS} FROM records
+         WHERE ticket_municipality = ?1 AND ticket_number = ?2 AND dose = ?3
+           AND status = 'active' AND state IN ('current', 'held')"
+    ))?;
+    for key in &keys {
+        let found = by_key.query_map(params![key.municipality, key.number, key.dose], raw_row)?;
+        for row in found {
+            let row = stored_row(row?)?;
+            // Rows of the batch's own ids were all read above.
+            if !ids.contains(&row.id) {
+                rows.push(row);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// id, version, content_hash, origin, state, active, ticket municipality, ticket number, dose
+type RawRow = (
+    String,
+    u32,
+    String,
+    String,
+    String,
+    bool,
+    String,
+    String,
+    u8,
+);
+
+fn raw_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+    ))
+}
+
+fn stored_row(raw: RawRow) -> Result<StoredRow, StoreError> {
+    let (id, version, content_hash, origin, state, active, municipality, number, dose) = raw;
+    Ok(StoredRow {
+        id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("id {id}: {e}")))?,
+        version,
+        content_hash,
+        origin: Origin::parse(&origin)
+            .ok_or_else(|| StoreError::Corrupt(format!("origin {origin}")))?,
+        state: RowState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
+        active,
+        key: DoseKey {
+            municipality,
+            number,
+            dose,
+        },
+    })
+}
