@@ -7,6 +7,7 @@
 //! invented read out.
 
 mod edges;
+mod ends;
 mod fit;
 mod locate;
 mod orientation;
@@ -18,8 +19,9 @@ use vrs_ticket::payload::{nw7_digits, Nw7Digits};
 use vrs_ticket::Ticket;
 
 use edges::{gradient_runs, runs, sharpened_profile};
+use ends::code_ends;
 use fit::{fit_geometry, is_clear, read_fitted};
-use locate::{bar_rows, code_ends, profiles, regions};
+use locate::{bar_rows, profiles, regions};
 use orientation::{angle_distance, barcode_orientations, coherent_blocks, orientations_of};
 
 /// The symbols, in the order of [`PATTERNS`].
@@ -93,7 +95,7 @@ pub fn scan_codabar(
 /// confirm the read of all rows.
 const MIN_HALF_LOG_ODDS: f32 = 2.0;
 /// Samples a pixel of the profiles the model fit reads.
-const FIT_SAMPLES_PER_PIXEL: f32 = 3.0;
+const FIT_SAMPLES_PER_PIXEL: f32 = 2.0;
 
 /// A Codabar payload that `accept` takes, read by fitting a blurred model of the whole code
 /// (see `fit`) to the profile averaged along the bars of each barcode-like region, for codes
@@ -117,8 +119,11 @@ pub fn fit_codabar(gray: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<St
         }
         for region in regions(&blocks, angle) {
             let length = region.along.1 - region.along.0;
-            let margin = 0.2 * length + 16.0;
+            let margin = length + 20.0;
             let Some(rows) = bar_rows(gray, &region, margin, FIT_SAMPLES_PER_PIXEL) else {
+                if debug {
+                    eprintln!("no rows");
+                }
                 continue;
             };
             let [all, first_half, second_half] = profiles(&rows);
@@ -126,10 +131,18 @@ pub fn fit_codabar(gray: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<St
                 (margin * FIT_SAMPLES_PER_PIXEL) as usize,
                 ((margin + length) * FIT_SAMPLES_PER_PIXEL) as usize,
             );
-            let Some((start, end)) = code_ends(&all, core, FIT_SAMPLES_PER_PIXEL) else {
+            let Some((start, end, contrast)) = code_ends(&all, core, FIT_SAMPLES_PER_PIXEL) else {
+                if debug {
+                    eprintln!(
+                        "no ends {} rows {:?}",
+                        rows.rows.len(),
+                        all.iter().map(|v| *v as i32).collect::<Vec<_>>()
+                    );
+                }
                 continue;
             };
-            let Some(geometry) = fit_geometry(&all, start, end, FIT_SAMPLES_PER_PIXEL) else {
+            let Some(geometry) = fit_geometry(&all, start, end, contrast, FIT_SAMPLES_PER_PIXEL)
+            else {
                 continue;
             };
             let reads = [&all, &first_half, &second_half].map(|p| read_fitted(p, &geometry));

@@ -164,7 +164,13 @@ fn affine_error(sums: [f64; 6]) -> (f32, f32) {
 }
 
 /// Fits every symbol place; `None` when the code runs off the profile.
-fn fit_slots(profile: &[f32], geometry: &Geometry, out: &mut Vec<SlotFit>) -> Option<(f32, usize)> {
+/// Every `stride`-th sample is used (coarse search stages use fewer).
+fn fit_slots(
+    profile: &[f32],
+    geometry: &Geometry,
+    stride: usize,
+    out: &mut Vec<SlotFit>,
+) -> Option<(f32, usize)> {
     let normal = Normal::get();
     let guards = guard_candidates();
     let digits = &PATTERNS[..10];
@@ -173,6 +179,7 @@ fn fit_slots(profile: &[f32], geometry: &Geometry, out: &mut Vec<SlotFit>) -> Op
     out.clear();
     let (mut total, mut samples) = (0.0f32, 0usize);
     let mut bars: Vec<(f32, f32)> = Vec::with_capacity(6);
+    let mut edges: Vec<(f32, f32)> = Vec::with_capacity(6);
     for index in 0..geometry.symbols {
         let (offset, width) = geometry.slot(index);
         let first = index == 0;
@@ -209,12 +216,19 @@ fn fit_slots(profile: &[f32], geometry: &Geometry, out: &mut Vec<SlotFit>) -> Op
             if !last {
                 bars.push((unit + 1.0, unit + 2.0));
             }
-            let edges: Vec<(f32, f32)> = bars
-                .iter()
-                .map(|(l, r)| (geometry.at(l - half_ink), geometry.at(r + half_ink)))
-                .collect();
+            edges.clear();
+            edges.extend(
+                bars.iter()
+                    .map(|(l, r)| (geometry.at(l - half_ink), geometry.at(r + half_ink))),
+            );
             let mut sums = [0f64; 6];
-            for (i, &y) in profile.iter().enumerate().take(hi + 1).skip(lo) {
+            for (i, &y) in profile
+                .iter()
+                .enumerate()
+                .take(hi + 1)
+                .skip(lo)
+                .step_by(stride)
+            {
                 let x = i as f32;
                 let coverage: f32 = edges
                     .iter()
@@ -242,7 +256,7 @@ fn fit_slots(profile: &[f32], geometry: &Geometry, out: &mut Vec<SlotFit>) -> Op
             }
         }
         total += fit.best_error;
-        samples += hi + 1 - lo;
+        samples += (hi - lo) / stride + 1;
         out.push(fit);
     }
     Some((total, samples))
@@ -261,16 +275,18 @@ pub(super) struct FitRead {
 }
 
 /// Searches the geometry that makes the code fit best, for a code whose outer bar edges lie
-/// near `start` and `end` (samples) in `profile`, sampled `samples_per_pixel` a pixel.
+/// near `start` and `end` (samples) in `profile`, sampled `samples_per_pixel` a pixel, with
+/// bars `contrast` grey levels darker than the paper; `None` where no code fits at all.
 pub(super) fn fit_geometry(
     profile: &[f32],
     start: f32,
     end: f32,
+    contrast: f32,
     samples_per_pixel: f32,
 ) -> Option<Geometry> {
     let mut slots = Vec::new();
-    let mut cost = |g: &Geometry| -> f32 {
-        fit_slots(profile, g, &mut slots).map_or(f32::MAX, |(total, n)| total / n as f32)
+    let mut cost = |g: &Geometry, stride: usize| -> f32 {
+        fit_slots(profile, g, stride, &mut slots).map_or(f32::MAX, |(total, n)| total / n as f32)
     };
     // Perspective first, finely: with the ends fixed it decides where the middle symbols fall
     // (the ratio mostly moves elements within a symbol). Both digit counts; the better goes on.
@@ -294,10 +310,14 @@ pub(super) fn fit_geometry(
                 perspective: step as f32 * PERSPECTIVE_STEP,
                 ..base
             };
-            starts.push((cost(&trial), trial));
+            starts.push((cost(&trial, COARSE_STRIDE), trial));
         }
     }
-    let best_count = starts.iter().min_by(|a, b| a.0.total_cmp(&b.0))?.1.symbols;
+    let (scan_error, best_start) = starts.iter().min_by(|a, b| a.0.total_cmp(&b.0))?;
+    let best_count = best_start.symbols;
+    if std::env::var_os("VRS_FIT_DEBUG").is_some() {
+        eprintln!("SCANRMS {:.3}", scan_error.sqrt() / contrast);
+    }
     // The deepest local minima over perspective of that count.
     let curve: Vec<(f32, Geometry)> = starts
         .into_iter()
@@ -320,12 +340,13 @@ pub(super) fn fit_geometry(
                 ratio: 2.3 + 0.1 * step as f32,
                 ..geometry
             };
-            let e = cost(&trial);
+            let e = cost(&trial, COARSE_STRIDE);
             if e < error {
                 error = e;
                 geometry = trial;
             }
         }
+        error = cost(&geometry, 1);
         // Then coordinate descent with shrinking steps.
         let mut steps = [
             0.5 * samples_per_pixel,
@@ -335,7 +356,7 @@ pub(super) fn fit_geometry(
             0.3 * samples_per_pixel,
             0.1,
         ];
-        for _ in 0..5 {
+        for _ in 0..DESCENT_ROUNDS {
             for (parameter, step) in steps.iter_mut().enumerate() {
                 let mut improved = false;
                 for direction in [1.0f32, -1.0] {
@@ -351,7 +372,7 @@ pub(super) fn fit_geometry(
                         }
                         _ => trial.ink = (trial.ink + delta).clamp(-0.3, 0.6),
                     }
-                    let e = cost(&trial);
+                    let e = cost(&trial, 1);
                     if e < error {
                         error = e;
                         geometry = trial;
@@ -376,12 +397,16 @@ const PERSPECTIVE_STEP: f32 = 0.01;
 /// …this many steps either side of none…
 const PERSPECTIVE_STEPS: i32 = 16;
 /// …and the descent starts from this many of the deepest minima.
-const PERSPECTIVE_STARTS: usize = 3;
+const PERSPECTIVE_STARTS: usize = 2;
+/// Rounds of coordinate descent.
+const DESCENT_ROUNDS: usize = 4;
+/// The grid stages look at every this-many samples.
+const COARSE_STRIDE: usize = 2;
 
 /// The value `geometry` reads from `profile`, when every symbol is clear and the code fits.
 pub(super) fn read_fitted(profile: &[f32], geometry: &Geometry) -> Option<FitRead> {
     let mut slots = Vec::new();
-    let (total, samples) = fit_slots(profile, geometry, &mut slots)?;
+    let (total, samples) = fit_slots(profile, geometry, 1, &mut slots)?;
     let noise = (total / samples as f32).max(1e-3);
     let weakest_log_odds = slots
         .iter()
