@@ -2,7 +2,10 @@
 //! record alone. In order: readable, valid fields, made by the uploading device, signed by its
 //! key, a plausible vaccination time.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use tokio::sync::Semaphore;
 use vrs_record::{check_vaccination_time, Uuid, VaccinationRecord};
 use vrs_sync_proto::{
     canonical_bytes, content_hash_of_canonical, verify_records_batch, Outcome, ProblemKind,
@@ -15,29 +18,49 @@ use crate::store::{Device, VerifiedRecord};
 /// Fewer records per worker than this are not worth another thread.
 const MIN_RECORDS_PER_WORKER: usize = 64;
 
+/// How many record checks run at once in the whole server: one per core. More would only
+/// take turns on the same cores, and starve the database writer, which runs beside them.
+pub fn check_slots() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(workers()))
+}
+
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Checks every record, split across the machine's cores (signature checks are CPU work; they
-/// stay off the threads that serve connections). One result per record, in request order.
+/// stay off the threads that serve connections, and take one of `slots` each). One result per
+/// record, in request order.
 pub async fn check_all(
+    slots: &Arc<Semaphore>,
     records: Vec<SignedRecord>,
     device: &Device,
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<VerifiedRecord, RecordResult>>, ApiProblem> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk_len = records.len().div_ceil(workers).max(MIN_RECORDS_PER_WORKER);
+    let failed =
+        |e: String| ApiProblem::new(ProblemKind::Internal, format!("record checks failed: {e}"));
+    let chunk_len = records
+        .len()
+        .div_ceil(workers())
+        .max(MIN_RECORDS_PER_WORKER);
     let mut tasks = Vec::new();
     let mut records = records.into_iter().enumerate().peekable();
     while records.peek().is_some() {
         let chunk: Vec<(usize, SignedRecord)> = records.by_ref().take(chunk_len).collect();
         let device = device.clone();
+        let slot = Arc::clone(slots)
+            .acquire_owned()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
         tasks.push(tokio::task::spawn_blocking(move || {
-            check_chunk(chunk, &device, now)
+            let checked = check_chunk(chunk, &device, now);
+            drop(slot);
+            checked
         }));
     }
     let mut checked = Vec::new();
     for task in tasks {
-        checked.extend(task.await.map_err(|e| {
-            ApiProblem::new(ProblemKind::Internal, format!("record checks failed: {e}"))
-        })?);
+        checked.extend(task.await.map_err(|e| failed(e.to_string()))?);
     }
     Ok(checked)
 }

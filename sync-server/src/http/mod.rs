@@ -26,6 +26,8 @@ pub struct AppState {
     pub store: Store,
     pub limits: Limits,
     pub rate: RateLimiter,
+    /// Record checks running at once (see [`checks::check_slots`]).
+    pub check_slots: Arc<tokio::sync::Semaphore>,
 }
 
 pub fn router(store: Store, limits: Limits) -> Router {
@@ -33,6 +35,7 @@ pub fn router(store: Store, limits: Limits) -> Router {
         store,
         limits,
         rate: RateLimiter::default(),
+        check_slots: checks::check_slots(),
     });
     Router::new()
         .route(paths::HEALTH, get(health))

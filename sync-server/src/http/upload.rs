@@ -62,7 +62,7 @@ pub async fn upload(
         .field("records"));
     }
     let now = Utc::now();
-    let checked = check_all(request.records, &device, now).await?;
+    let checked = check_all(&state.check_slots, request.records, &device, now).await?;
 
     let mut results: Vec<Option<RecordResult>> = vec![None; checked.len()];
     let mut to_store = Vec::new();
