@@ -160,8 +160,11 @@ pub fn fit_codabar(gray: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<St
             };
             if debug {
                 eprintln!(
-                    "FITREAD {} {:.2} {:.3}",
-                    whole.payload, whole.weakest_log_odds, whole.relative_rms
+                    "FITREAD {} {:.2} {:.3} {:.3}",
+                    whole.payload,
+                    whole.weakest_log_odds,
+                    whole.relative_rms,
+                    whole.worst_symbol_rms
                 );
             }
             // The two halves are independent reads of the same bars: neither may read another
