@@ -19,6 +19,7 @@ use crate::decode::{decode_greedy, DecodedLine};
 use crate::error::OcrError;
 use crate::geometry::candidate_lines;
 use crate::tiles;
+use crate::tilt::straighten;
 
 /// Classes after the CTC blank, in the recognizer's output order.
 pub const ALPHABET: &str = "0123456789";
@@ -215,7 +216,7 @@ impl OcrLineReader {
                 })?;
             let lines = self.engine.find_text_lines(&input, &words);
             for line in candidate_lines(&lines) {
-                let widened = line.widened();
+                let widened = straighten(view, &line).widened();
                 let (x, y) = widened.center;
                 found.push(Candidate {
                     crop: upright_crop(view, &widened, self.line_height),

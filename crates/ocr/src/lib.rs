@@ -13,6 +13,7 @@ mod engine;
 mod error;
 mod geometry;
 mod tiles;
+mod tilt;
 
 pub use consensus::LineConsensus;
 pub use crop::upright_crop;
