@@ -236,3 +236,143 @@ fn add_row(
     rows_of_key.entry(row.key.clone()).or_default().push(at);
     rows.push(row);
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use vrs_record::{ScanEvidence, VaccinationRecord};
+    use vrs_ticket::{Source, Ticket};
+
+    use super::*;
+
+    fn verified(id: Uuid, version: u32, ticket: &str, lot: &str) -> VerifiedRecord {
+        let ticket = Ticket::parse(ticket).unwrap();
+        let record = VaccinationRecord {
+            id,
+            version,
+            dose: ticket.dose(),
+            ticket,
+            vaccinated_at: DateTime::parse_from_rfc3339("2026-11-25T10:30:00+09:00").unwrap(),
+            venue: "会場".into(),
+            maker: "ファイザー".into(),
+            lot: lot.into(),
+            operator: "佐藤".into(),
+            device_id: "tablet".into(),
+            evidence: ScanEvidence {
+                sources: vec![Source::Qr],
+                operator_confirmed: false,
+                manual_entry: false,
+            },
+            status: RecordStatus::Active,
+            change_reason: None,
+        };
+        VerifiedRecord {
+            content_hash: vrs_sync_proto::content_hash(&record),
+            signature: String::new(),
+            record_json: String::new(),
+            record,
+        }
+    }
+
+    fn stored(v: &VerifiedRecord, origin: Origin, state: RowState) -> StoredRow {
+        StoredRow {
+            id: v.record.id,
+            version: v.record.version,
+            content_hash: v.content_hash.clone(),
+            origin,
+            state,
+            active: true,
+            key: DoseKey::of(v),
+        }
+    }
+
+    const T1: &str = "111310160000000001";
+    const T2: &str = "111310160000000002";
+
+    #[test]
+    fn rows_earlier_in_the_batch_count_as_stored() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let batch = [
+            verified(a, 1, T1, "L1"),
+            verified(b, 1, T1, "L1"), // duplicate dose of a
+            verified(a, 1, T1, "L1"), // replay
+            verified(a, 1, T1, "XX"), // same version, other content
+            verified(a, 2, T2, "L1"), // a moves to another ticket; a1 superseded
+            verified(b, 1, T1, "L1"), // replay
+        ];
+        let plan = plan(&batch, &[]);
+        let insert = |state, duplicate_dose| Step::Insert {
+            state,
+            duplicate_dose,
+            after_server_correction: false,
+        };
+        assert_eq!(
+            plan.steps,
+            [
+                insert(RowState::Superseded, false),
+                insert(RowState::Current, true),
+                Step::AlreadyHad,
+                Step::Conflict,
+                insert(RowState::Current, false),
+                Step::AlreadyHad,
+            ]
+        );
+        assert!(plan.supersede.is_empty(), "nothing stored to supersede");
+        let outcomes: Vec<Outcome> = results(&plan, &batch).iter().map(|r| r.outcome).collect();
+        assert_eq!(
+            outcomes,
+            [
+                Outcome::Accepted,
+                Outcome::Accepted,
+                Outcome::AlreadyHad,
+                Outcome::Rejected,
+                Outcome::Accepted,
+                Outcome::AlreadyHad
+            ]
+        );
+    }
+
+    #[test]
+    fn stored_rows_are_superseded_once_and_server_corrections_hold_tablet_versions() {
+        let (a, c) = (Uuid::now_v7(), Uuid::now_v7());
+        let a1 = verified(a, 1, T1, "L1");
+        let c1 = verified(c, 1, T2, "L1");
+        let c2_server = verified(c, 2, T2, "SV");
+        let rows = [
+            stored(&a1, Origin::Device, RowState::Current),
+            stored(&c1, Origin::Device, RowState::Superseded),
+            stored(&c2_server, Origin::Server, RowState::Current),
+        ];
+        let batch = [
+            verified(a, 2, T1, "L2"),
+            verified(a, 3, T1, "L3"),
+            verified(c, 3, T2, "TB"),
+        ];
+        let plan = plan(&batch, &rows);
+        assert_eq!(plan.supersede, [a]);
+        assert_eq!(
+            plan.steps,
+            [
+                Step::Insert {
+                    state: RowState::Superseded,
+                    duplicate_dose: false,
+                    after_server_correction: false
+                },
+                Step::Insert {
+                    state: RowState::Current,
+                    duplicate_dose: false,
+                    after_server_correction: false
+                },
+                Step::Insert {
+                    state: RowState::Held,
+                    duplicate_dose: false,
+                    after_server_correction: true
+                },
+            ]
+        );
+        assert_eq!(
+            results(&plan, &batch)[2].flags,
+            [RecordFlag::AfterServerCorrection]
+        );
+    }
+}
