@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use image::{DynamicImage, GenericImageView, GrayImage};
-use vrs_reader::codes::{rqrr_decode, rxing_decode, Symbology};
+use vrs_reader::codes::{rqrr_decode, rxing_decode, rxing_decode_global, Symbology};
 use vrs_reader::{Reader, ReaderConfig, Status};
 use vrs_ticketgen::{generate, Capture, GenOptions};
 
@@ -351,6 +351,20 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64, only: Op
         let qr_seen = label.qr_quad.is_some_and(|q| in_frame(&q, width, height));
         let nw7_seen = label.nw7_quad.is_some_and(|q| in_frame(&q, width, height));
         if let Some(printed) = label.qr.as_ref().filter(|_| qr_seen) {
+            if std::env::var_os("BENCH_NW7_DEBUG").is_some() {
+                let q = label.qr_quad.unwrap();
+                let side = |a: [f32; 2], b: [f32; 2]| {
+                    ((b[0] - a[0]).powi(2) + (b[1] - a[1]).powi(2)).sqrt()
+                };
+                let shortest = (0..4)
+                    .map(|i| side(q[i], q[(i + 1) % 4]))
+                    .fold(f32::MAX, f32::min);
+                println!(
+                    "qr {} side {shortest:.1}px seed {}",
+                    report.qr.as_ref() == Some(printed),
+                    label.seed
+                );
+            }
             tally.qr_in_frame += 1;
             tally.qr_in_frame_right += usize::from(report.qr.as_ref() == Some(printed));
         }
@@ -414,13 +428,28 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64, only: Op
             Status::Invalid => tally.invalid += 1,
             Status::Unreadable => tally.unreadable += 1,
         }
+        if std::env::var_os("BENCH_QR_VARIANTS").is_some()
+            && qr_seen
+            && report.qr.as_ref() != label.qr.as_ref()
+        {
+            qr_variants(
+                &image.to_luma8(),
+                label.qr.as_deref().unwrap_or(""),
+                label.seed,
+            );
+        }
         let code_missed = (qr_seen && report.qr.as_ref() != label.qr.as_ref())
             || (nw7_seen
                 && report.nw7.as_deref() != label.nw7.as_deref().map(strip_guards).as_deref());
         if code_missed || report.verdict.status != Status::Accepted {
             failures.push(format!(
-                "seed {}: {} qr {:?}/{:?} nw7 {:?}/{:?} ocr {:?}",
+                "seed {}: {}{} qr {:?}/{:?} nw7 {:?}/{:?} ocr {:?}",
                 label.seed,
+                if qr_seen && report.qr.as_ref() != label.qr.as_ref() {
+                    " (QR in frame missed)"
+                } else {
+                    ""
+                },
                 report.verdict.status,
                 report.qr,
                 label.qr,
@@ -479,9 +508,50 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64, only: Op
         t.wrong_accepted,
         t.wrong_unconfirmed
     );
-    for failure in failures.iter().take(30) {
+    let shown = if std::env::var_os("BENCH_ALL_FAILURES").is_some() {
+        failures.len()
+    } else {
+        30
+    };
+    for failure in failures.iter().take(shown) {
         println!("  {failure}");
     }
+}
+
+/// Which other ways of decoding read a QR code the reader missed (to choose fallbacks).
+fn qr_variants(gray: &GrayImage, expected: &str, seed: u64) {
+    use image::imageops::{resize, unsharpen, FilterType};
+    let (w, h) = gray.dimensions();
+    let up = |f: f32, filter| resize(gray, (w as f32 * f) as u32, (h as f32 * f) as u32, filter);
+    let up2 = up(2.0, FilterType::CatmullRom);
+    let up15 = up(1.5, FilterType::CatmullRom);
+    let variants: Vec<(&str, Option<String>)> = vec![
+        ("global", rxing_decode_global(gray, Symbology::Qr)),
+        ("up2", rxing_decode(&up2, Symbology::Qr)),
+        ("up1.5", rxing_decode(&up15, Symbology::Qr)),
+        (
+            "up2-sharp",
+            rxing_decode(&unsharpen(&up2, 2.0, 0), Symbology::Qr),
+        ),
+        ("up2-global", rxing_decode_global(&up2, Symbology::Qr)),
+        (
+            "sharp-global",
+            rxing_decode_global(&unsharpen(gray, 1.5, 0), Symbology::Qr),
+        ),
+        ("rqrr-up2", rqrr_decode(&up2)),
+        ("rqrr-up2-sharp", rqrr_decode(&unsharpen(&up2, 2.0, 0))),
+    ];
+    let right: Vec<&str> = variants
+        .iter()
+        .filter(|(_, got)| got.as_deref() == Some(expected))
+        .map(|(name, _)| *name)
+        .collect();
+    let wrong: Vec<&str> = variants
+        .iter()
+        .filter(|(_, got)| got.is_some() && got.as_deref() != Some(expected))
+        .map(|(name, _)| *name)
+        .collect();
+    println!("qr variants seed {seed}: right {right:?} wrong {wrong:?}");
 }
 
 fn main() {

@@ -104,26 +104,13 @@ const FIT_SAMPLES_PER_PIXEL: f32 = 2.0;
 pub fn fit_codabar(gray: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<String> {
     let blocks = coherent_blocks(gray);
     let angles = orientations_of(&blocks);
-    let debug = std::env::var_os("VRS_FIT_DEBUG").is_some();
     for angle in angles.iter().flat_map(|a| [*a, a + 90.0]) {
-        if debug {
-            let near = blocks
-                .iter()
-                .filter(|b| angle_distance(b.angle, angle) <= 6.0)
-                .count();
-            eprintln!(
-                "angle {angle}: {} blocks, {near} near, regions {:?}",
-                blocks.len(),
-                regions(&blocks, angle)
-            );
-        }
         for region in regions(&blocks, angle) {
             let length = region.along.1 - region.along.0;
+            // A region can be part of a code (its most blurred or shadowed stretch makes no
+            // blocks), so the profile reaches a code length either side.
             let margin = length + 20.0;
             let Some(rows) = bar_rows(gray, &region, margin, FIT_SAMPLES_PER_PIXEL) else {
-                if debug {
-                    eprintln!("no rows");
-                }
                 continue;
             };
             let [all, first_half, second_half] = profiles(&rows);
@@ -131,42 +118,16 @@ pub fn fit_codabar(gray: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<St
                 (margin * FIT_SAMPLES_PER_PIXEL) as usize,
                 ((margin + length) * FIT_SAMPLES_PER_PIXEL) as usize,
             );
-            let Some((start, end, contrast)) = code_ends(&all, core, FIT_SAMPLES_PER_PIXEL) else {
-                if debug {
-                    eprintln!(
-                        "no ends {} rows {:?}",
-                        rows.rows.len(),
-                        all.iter().map(|v| *v as i32).collect::<Vec<_>>()
-                    );
-                }
+            let Some((start, end)) = code_ends(&all, core, FIT_SAMPLES_PER_PIXEL) else {
                 continue;
             };
-            let Some(geometry) = fit_geometry(&all, start, end, contrast, FIT_SAMPLES_PER_PIXEL)
-            else {
+            let Some(geometry) = fit_geometry(&all, start, end, FIT_SAMPLES_PER_PIXEL) else {
                 continue;
             };
             let reads = [&all, &first_half, &second_half].map(|p| read_fitted(p, &geometry));
-            if debug {
-                eprintln!(
-                    "fit region {region:?} rows {} ends {start:.1}-{end:.1}",
-                    rows.rows.len()
-                );
-                for read in &reads {
-                    eprintln!("  {read:?}");
-                }
-            }
             let [Some(whole), halves @ ..] = reads else {
                 continue;
             };
-            if debug {
-                eprintln!(
-                    "FITREAD {} {:.2} {:.3} {:.3}",
-                    whole.payload,
-                    whole.weakest_log_odds,
-                    whole.relative_rms,
-                    whole.worst_symbol_rms
-                );
-            }
             // The two halves are independent reads of the same bars: neither may read another
             // value clearly, and one must read the same value.
             let same = |r: &fit::FitRead| r.payload == whole.payload;

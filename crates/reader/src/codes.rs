@@ -7,8 +7,9 @@ use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use image::GrayImage;
+use rxing::common::GlobalHistogramBinarizer;
 use rxing::helpers::detect_in_luma_slice_with_hints;
-use rxing::{BarcodeFormat, DecodeHints};
+use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source, MultiFormatReader, Reader};
 
 /// Which decoder read a code (for benchmarks and diagnostics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,32 @@ pub fn rxing_decode(gray: &GrayImage, symbology: Symbology) -> Option<String> {
         Ok(Ok(found)) => Some(found.getText().to_string()),
         _ => None,
     }
+}
+
+/// Like [`rxing_decode`], with one black/white threshold for each row from the frame's
+/// histogram instead of a local one (rxing's hybrid binarizer).
+pub fn rxing_decode_global(gray: &GrayImage, symbology: Symbology) -> Option<String> {
+    let (width, height) = gray.dimensions();
+    if width == 0 || height == 0 {
+        return None;
+    }
+    let format = symbology.rxing_format();
+    let hints = DecodeHints {
+        PossibleFormats: Some(HashSet::from([format])),
+        TryHarder: Some(true),
+        ..Default::default()
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let source = Luma8Source::new_with_slice(gray.as_raw(), width, height).ok()?;
+        let mut bitmap = BinaryBitmap::new(GlobalHistogramBinarizer::new(source));
+        MultiFormatReader::default()
+            .decode_with_hints(&mut bitmap, &hints)
+            .ok()
+    }));
+    result
+        .ok()
+        .flatten()
+        .map(|found| found.getText().to_string())
 }
 
 /// The first QR code rqrr decodes in a grey frame (rqrr only returns UTF-8 payloads).

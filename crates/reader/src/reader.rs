@@ -137,15 +137,7 @@ impl Reader {
         }
         if nw7.is_none() && self.config.nw7_model_fit && tickets_only {
             // Codes too blurred for edges: fit a model of the whole code, at the decode size.
-            let t = Instant::now();
             nw7 = fit_codabar(views.get(0), &accept);
-            if std::env::var_os("VRS_FIT_TIME").is_some() {
-                eprintln!(
-                    "FITTIME {:.1} {}",
-                    t.elapsed().as_secs_f64() * 1000.0,
-                    nw7.is_some()
-                );
-            }
         }
         if qr.is_none() && self.config.run_rqrr {
             qr = (0..views.len())

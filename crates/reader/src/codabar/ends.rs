@@ -1,15 +1,16 @@
 //! Where a code starts and ends in a profile: its outer bar edges between quiet zones.
 
 /// The outer edges (samples) of the code between quiet zones around the middle of `profile`,
-/// whose code part runs from `core.0` to `core.1` (samples), and the bars' contrast: quiet
-/// zones as light stretches, else (a shadow darkens part of the code) as flat ones.
+/// whose code part runs from `core.0` to `core.1` (samples): quiet zones as light stretches,
+/// else (a shadow darkens part of the code) as flat ones.
 pub(super) fn code_ends(
     profile: &[f32],
     core: (usize, usize),
     samples_per_pixel: f32,
-) -> Option<(f32, f32, f32)> {
+) -> Option<(f32, f32)> {
     ends_by_ink(profile, core, samples_per_pixel)
         .or_else(|| ends_by_flatness(profile, core, samples_per_pixel))
+        .map(|(start, end, _)| (start, end))
 }
 
 /// A quiet zone is this many times longer than the longest light (or flat) run seen inside the

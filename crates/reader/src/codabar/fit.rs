@@ -284,13 +284,12 @@ pub(super) struct FitRead {
 }
 
 /// Searches the geometry that makes the code fit best, for a code whose outer bar edges lie
-/// near `start` and `end` (samples) in `profile`, sampled `samples_per_pixel` a pixel, with
-/// bars `contrast` grey levels darker than the paper; `None` where no code fits at all.
+/// near `start` and `end` (samples) in `profile`, sampled `samples_per_pixel` a pixel; `None`
+/// where no code of a ticket's length fits between them.
 pub(super) fn fit_geometry(
     profile: &[f32],
     start: f32,
     end: f32,
-    contrast: f32,
     samples_per_pixel: f32,
 ) -> Option<Geometry> {
     let mut slots = Vec::new();
@@ -322,11 +321,8 @@ pub(super) fn fit_geometry(
             starts.push((cost(&trial, COARSE_STRIDE), trial));
         }
     }
-    let (scan_error, best_start) = starts.iter().min_by(|a, b| a.0.total_cmp(&b.0))?;
+    let (_, best_start) = starts.iter().min_by(|a, b| a.0.total_cmp(&b.0))?;
     let best_count = best_start.symbols;
-    if std::env::var_os("VRS_FIT_DEBUG").is_some() {
-        eprintln!("SCANRMS {:.3}", scan_error.sqrt() / contrast);
-    }
     // The deepest local minima over perspective of that count.
     let curve: Vec<(f32, Geometry)> = starts
         .into_iter()
@@ -562,7 +558,7 @@ mod tests {
         // Narrow bars 1.6 px at 2 samples a pixel, blur 1.3 px, 12 % wider at the far end.
         let text = "A111310160000012345B";
         let (profile, start, end) = camera_profile(text, 3.2, 0.12, 2.6);
-        let geometry = fit_geometry(&profile, start + 0.7, end - 0.7, 170.0, 2.0).unwrap();
+        let geometry = fit_geometry(&profile, start + 0.7, end - 0.7, 2.0).unwrap();
         let read = read_fitted(&profile, &geometry).unwrap();
         assert_eq!(read.payload, "111310160000012345");
         assert!(is_clear(&read), "{read:?}");
@@ -573,7 +569,7 @@ mod tests {
         let (mut profile, start, end) = camera_profile("C0093013880D", 4.0, 0.0, 2.0);
         profile.reverse();
         let n = profile.len() as f32;
-        let geometry = fit_geometry(&profile, n - end, n - start, 170.0, 2.0).unwrap();
+        let geometry = fit_geometry(&profile, n - end, n - start, 2.0).unwrap();
         let read = read_fitted(&profile, &geometry).unwrap();
         assert_eq!(read.payload, "0093013880");
         assert!(is_clear(&read), "{read:?}");
@@ -586,7 +582,7 @@ mod tests {
         let (a, start, end) = camera_profile("A0000012345B", 4.0, 0.0, 2.0);
         let (b, _, _) = camera_profile("A0000018345B", 4.0, 0.0, 2.0);
         let blend: Vec<f32> = a.iter().zip(&b).map(|(x, y)| 0.5 * (x + y)).collect();
-        let geometry = fit_geometry(&blend, start, end, 170.0, 2.0).unwrap();
+        let geometry = fit_geometry(&blend, start, end, 2.0).unwrap();
         let read = read_fitted(&blend, &geometry).unwrap();
         assert!(!is_clear(&read), "{read:?}");
         // The same geometry on a clean copy reads clearly: the rejection is the blend's.
@@ -597,12 +593,12 @@ mod tests {
     #[test]
     fn flat_paper_or_a_cut_code_gives_no_clear_read() {
         let paper = vec![200.0f32; 800];
-        assert!(fit_geometry(&paper, 100.0, 600.0, 170.0, 2.0)
+        assert!(fit_geometry(&paper, 100.0, 600.0, 2.0)
             .and_then(|g| read_fitted(&paper, &g))
             .is_none_or(|r| !is_clear(&r)));
         let (profile, start, end) = camera_profile("A0000012345B", 4.0, 0.0, 2.0);
         let cut = &profile[..(start + 0.6 * (end - start)) as usize];
-        let fitted = fit_geometry(cut, start, cut.len() as f32 - 1.0, 170.0, 2.0)
+        let fitted = fit_geometry(cut, start, cut.len() as f32 - 1.0, 2.0)
             .and_then(|g| read_fitted(cut, &g));
         assert!(fitted.as_ref().is_none_or(|r| !is_clear(r)), "{fitted:?}");
     }
