@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p vrs-server --bench ingest` (SQLite), or through
 //! `sync-server/scripts/with-postgres.sh cargo bench -p vrs-server --bench ingest` for both.
-//! Every row is measured VRS_BENCH_RUNS times (default 5) and reported as medians.
+//! Every row is measured VRS_BENCH_RUNS times (default 5) and reported as medians;
+//! VRS_BENCH_ONLY=sqlite or postgres measures one store.
 #![allow(clippy::unwrap_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -372,7 +373,13 @@ async fn main() {
     println!("| store | devices | server records/s | request median ms | request p95 ms | ceiling records/s | server / ceiling |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
     let mut end_to_end_rows = Vec::new();
-    for backend in backends() {
+    // VRS_BENCH_ONLY=sqlite|postgres measures one store only.
+    let only = std::env::var("VRS_BENCH_ONLY").ok();
+    let wanted = |backend: &Backend| {
+        only.as_deref()
+            .is_none_or(|name| format!("{backend:?}").eq_ignore_ascii_case(name))
+    };
+    for backend in backends().into_iter().filter(wanted) {
         let world = World::start(
             backend,
             &["--rate-per-minute", "1000000", "--max-batch", "1000"],
