@@ -77,6 +77,7 @@ fn main() -> Result<()> {
                     if accepted {
                         exact += 1
                     } else {
+                        eprintln!("refused: {file} read right, least confidence {least:.3}");
                         refused += 1
                     }
                 } else {
@@ -88,11 +89,18 @@ fn main() -> Result<()> {
                             read.digits
                         );
                     } else {
+                        eprintln!(
+                            "refused: {file} read {} want {truth} (least confidence {least:.3})",
+                            read.digits
+                        );
                         refused += 1
                     }
                 }
             }
-            None => refused += 1,
+            None => {
+                eprintln!("refused: {file} no 18-digit line");
+                refused += 1
+            }
         }
     }
     times.sort_by(f64::total_cmp);

@@ -14,10 +14,11 @@ use rten::{Dimension, Model};
 use rten_tensor::prelude::*;
 use rten_tensor::{NdTensor, Tensor};
 
+use crate::bands::split_bands;
 use crate::crop::{upright_crop, BLACK};
 use crate::decode::{decode_greedy, DecodedLine};
 use crate::error::OcrError;
-use crate::geometry::candidate_lines;
+use crate::geometry::{likely_lines, line_box, worth_refining, LineBox};
 use crate::tiles;
 use crate::tilt::straighten;
 
@@ -60,7 +61,14 @@ pub struct LineCrop {
 struct Candidate {
     crop: NdTensor<f32, 2>,
     center: (f32, f32),
+    /// A second cut of a line already offered (see [`HEIGHT_VARIANTS`]), read only when no
+    /// first cut passed the confidence bar.
+    variant: bool,
 }
+
+/// Second cuts of each line at these multiples of its box height: a box the detector drew
+/// a little too tight or too loose is read with doubt, and the right height often settles it.
+const HEIGHT_VARIANTS: [f32; 2] = [0.85, 1.2];
 
 /// One recognised line, whether or not it passed the confidence bar.
 #[derive(Debug, Clone, PartialEq)]
@@ -143,7 +151,16 @@ impl OcrLineReader {
     /// The most confident 18-digit read among the candidate lines, before the confidence bar.
     pub fn best_read(&self, gray: &GrayImage) -> Result<Option<LineRead>, OcrError> {
         let mut best: Option<DecodedLine> = None;
-        for candidate in self.candidates(gray)? {
+        let (firsts, variants): (Vec<Candidate>, Vec<Candidate>) =
+            self.candidates(gray)?.into_iter().partition(|c| !c.variant);
+        for candidate in firsts.into_iter().chain(variants) {
+            if candidate.variant
+                && best
+                    .as_ref()
+                    .is_some_and(|b| b.min_confidence() >= self.min_confidence)
+            {
+                break;
+            }
             let decoded = self.recognize(candidate.crop)?;
             if decoded.digits.chars().count() != LINE_DIGITS {
                 continue;
@@ -167,6 +184,7 @@ impl OcrLineReader {
         Ok(self
             .candidates(gray)?
             .into_iter()
+            .filter(|c| !c.variant)
             .map(|c| {
                 let [height, width] = c.crop.shape();
                 LineCrop {
@@ -215,13 +233,35 @@ impl OcrLineReader {
                     reason: e.to_string(),
                 })?;
             let lines = self.engine.find_text_lines(&input, &words);
-            for line in candidate_lines(&lines) {
-                let widened = straighten(view, &line).widened();
+            let refined = lines
+                .iter()
+                .filter_map(|words| line_box(words))
+                .filter(worth_refining)
+                .flat_map(|b| {
+                    let straight = straighten(view, &b);
+                    let bands = split_bands(view, &straight);
+                    std::iter::once(straight).chain(bands)
+                });
+            for line in likely_lines(refined) {
+                let widened = line.widened();
                 let (x, y) = widened.center;
+                let center = (x / plan.scale, (y + top as f32) / plan.scale);
                 found.push(Candidate {
                     crop: upright_crop(view, &widened, self.line_height),
-                    center: (x / plan.scale, (y + top as f32) / plan.scale),
+                    center,
+                    variant: false,
                 });
+                for factor in HEIGHT_VARIANTS {
+                    let other = LineBox {
+                        height: line.height * factor,
+                        ..line
+                    };
+                    found.push(Candidate {
+                        crop: upright_crop(view, &other.widened(), self.line_height),
+                        center,
+                        variant: true,
+                    });
+                }
             }
         }
         Ok(found)

@@ -13,7 +13,7 @@ pub const END_MARGIN: f32 = 0.6;
 const MIN_ASPECT: f32 = 4.0;
 
 /// At most this many candidate lines are recognised per band, the longest first.
-pub const MAX_CANDIDATES: usize = 3;
+pub const MAX_CANDIDATES: usize = 5;
 
 /// An oriented box in image pixels: `along` is the unit reading direction, `down` follows
 /// from it (y grows downwards); `width` runs along, `height` across.
@@ -78,15 +78,26 @@ pub fn line_box(words: &[RotatedRect]) -> Option<LineBox> {
 }
 
 /// Lines that could be the OCR line, as boxes (not yet widened), longest first.
-pub fn candidate_lines(lines: &[Vec<RotatedRect>]) -> Vec<LineBox> {
-    let mut boxes: Vec<LineBox> = lines
-        .iter()
-        .filter_map(|words| line_box(words))
+#[cfg(test)]
+fn candidate_lines(lines: &[Vec<RotatedRect>]) -> Vec<LineBox> {
+    likely_lines(lines.iter().filter_map(|words| line_box(words)))
+}
+
+/// The boxes long enough to be the OCR line, longest first, at most [`MAX_CANDIDATES`].
+pub fn likely_lines(boxes: impl IntoIterator<Item = LineBox>) -> Vec<LineBox> {
+    let mut boxes: Vec<LineBox> = boxes
+        .into_iter()
         .filter(|b| b.height > 0.0 && b.width / b.height >= MIN_ASPECT)
         .collect();
     boxes.sort_by(|a, b| b.width.total_cmp(&a.width));
     boxes.truncate(MAX_CANDIDATES);
     boxes
+}
+
+/// Whether a box is long enough to be worth straightening or splitting: a line merged with
+/// the barcode beside it can be half as long, for its height, as the line alone.
+pub fn worth_refining(b: &LineBox) -> bool {
+    b.height > 0.0 && b.width / b.height >= MIN_ASPECT / 2.0
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! rather than a wrong value. [`LineConsensus`] is the live-mode rule: an OCR-only value is
 //! offered only after two frames agree.
 
+mod bands;
 mod consensus;
 mod crop;
 mod decode;

@@ -21,9 +21,9 @@ const STEP_DEGREES: f32 = 1.0;
 const MIN_TURN_DEGREES: f32 = 1.5;
 /// Samples along and across the box for each angle tried.
 const SAMPLES_ALONG: usize = 160;
-const SAMPLES_ACROSS: usize = 40;
+pub(crate) const SAMPLES_ACROSS: usize = 40;
 /// Rows darker than this fraction of the way from the lightest to the darkest row hold ink.
-const INK_FRACTION: f32 = 0.3;
+pub(crate) const INK_FRACTION: f32 = 0.3;
 /// The box is never shrunk below this fraction of its height.
 const MIN_SHRINK: f32 = 0.4;
 
@@ -71,7 +71,7 @@ pub fn straighten(frame: &GrayImage, line: &LineBox) -> LineBox {
 
 /// Mean darkness of each row of the box turned by `degrees` (clockwise on screen) about its
 /// centre; rows span the box's height, samples its width.
-fn row_profile(frame: &GrayImage, line: &LineBox, degrees: f32) -> Vec<f32> {
+pub(crate) fn row_profile(frame: &GrayImage, line: &LineBox, degrees: f32) -> Vec<f32> {
     let (sin, cos) = degrees.to_radians().sin_cos();
     let (ax, ay) = line.along;
     let along = (ax * cos - ay * sin, ax * sin + ay * cos);

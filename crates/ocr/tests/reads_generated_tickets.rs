@@ -39,7 +39,6 @@ fn read_photos(reader: &OcrLineReader, seeds: impl Iterator<Item = u64>) -> Vec<
 }
 
 #[test]
-#[ignore = "the shipped recognizer is not yet trained to the bar: run models/training/run.sh with REC_MINUTES of an hour or more (models/ocr-line-recognizer.md)"]
 fn bundled_models_read_generated_photos_and_refuse_doubtful_reads() {
     let reader = OcrLineReader::bundled().unwrap();
     // One reader shared by two threads, as an app would share its one engine.
@@ -95,7 +94,6 @@ fn bundled_models_read_generated_photos_and_refuse_doubtful_reads() {
 }
 
 #[test]
-#[ignore = "needs a recognizer that reads 18 digits: see the test above"]
 fn a_low_confidence_bar_change_is_honoured() {
     // With the bar above 1 nothing can pass; the read is refused, never returned doubtful.
     let reader = OcrLineReader::bundled().unwrap().with_min_confidence(1.01);
