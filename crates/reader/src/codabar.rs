@@ -6,6 +6,7 @@
 //! agreement, quiet zones and the caller's `accept` (the ticket rules) keep a partial or
 //! invented read out.
 
+mod align;
 mod edges;
 mod ends;
 mod fit;

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use image::GrayImage;
 
+use super::align::aligned;
 use super::orientation::{angle_distance, Block, BLOCK_SIDE};
 
 /// Blocks within this many degrees of the scan angle belong to the code.
@@ -252,8 +253,8 @@ fn correlation(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// The region's rows that show the bars, at the angle (within ±1.2° of the region's) that
-/// makes their mean sharpest; rows unlike the median row are dropped. `None` when too few
-/// rows remain.
+/// makes their mean sharpest; rows unlike the median row are dropped, the others lined up
+/// with it. `None` when too few rows remain.
 pub(super) fn bar_rows(
     gray: &GrayImage,
     region: &Region,
@@ -288,7 +289,16 @@ pub(super) fn bar_rows(
         .into_iter()
         .filter(|row| correlation(row, &median) >= MIN_ROW_CORRELATION)
         .collect();
-    (rows.len() >= MIN_ROWS).then_some(Rows { rows })
+    if rows.len() < MIN_ROWS {
+        return None;
+    }
+    let core = (
+        (margin * samples_per_pixel) as usize,
+        ((margin + region.along.1 - region.along.0) * samples_per_pixel) as usize,
+    );
+    Some(Rows {
+        rows: aligned(rows, &median, core),
+    })
 }
 
 /// The mean of all rows and of each half (for two independent reads).
