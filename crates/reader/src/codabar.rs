@@ -5,6 +5,11 @@
 //! both sides, and a value only when two scan lines agree. Codabar has no check digit, so
 //! agreement, quiet zones and the caller's `accept` (the ticket rules) keep a partial or
 //! invented read out.
+//!
+//! Codes whose narrow bars and spaces defocus merges into grey have no edges to find:
+//! [`fit_codabar`] finds barcode-like regions from coherent gradient blocks (`locate`), averages
+//! the rows of each along its bars after lining them up (`align`), finds the code's ends between
+//! quiet zones (`ends`) and fits a blurred model of the whole code (`fit`).
 
 mod align;
 mod edges;

@@ -9,7 +9,10 @@
 //! ```
 //!
 //! rxing decodes both codes, on a frame downscaled to [`ReaderConfig::max_decode_side`] and
-//! then at [`ReaderConfig::extra_scales`]; rqrr can run as a second opinion on QR codes. The
+//! then at [`ReaderConfig::extra_scales`]; rqrr can run as a second opinion on QR codes. NW-7
+//! codes are read by the project's own scanner ([`codabar`]): edges along scan lines first,
+//! then, for codes whose narrow bars blur into grey, a fit of a blurred model of the whole
+//! code ([`codabar::fit_codabar`], [`ReaderConfig::nw7_model_fit`]). The
 //! OCR line goes through a [`LineReader`], by default the project's models ([`ModelLineReader`]);
 //! a read with any digit below the confidence bar is dropped. `vrs_ticket::reconcile` gives the
 //! verdict.

@@ -1,0 +1,146 @@
+//! The model fit on profiles made without its model.
+
+use super::*;
+
+/// Element widths (narrow units) of a Codabar text, gaps included, bar first.
+fn elements(text: &str, ratio: f32) -> Vec<f32> {
+    let mut out = Vec::new();
+    for (i, c) in text.bytes().enumerate() {
+        if i > 0 {
+            out.push(1.0);
+        }
+        let index = SYMBOLS.iter().position(|s| *s == c).unwrap();
+        for bit in (0..7).rev() {
+            let wide = (PATTERNS[index] >> bit) & 1 == 1;
+            out.push(if wide { ratio } else { 1.0 });
+        }
+    }
+    out
+}
+
+/// A profile as a blurred camera sees it, made without the fit's model: the code drawn at
+/// 32 points a sample with each narrow unit growing by `growth` along the code (perspective),
+/// blurred by a discrete Gaussian, averaged per sample, with pseudo-random noise.
+/// Returns the profile and where the first and last bar edges lie (samples).
+fn camera_profile(text: &str, narrow: f32, growth: f32, sigma: f32) -> (Vec<f32>, f32, f32) {
+    const FINE: usize = 32;
+    let widths = elements(text, 2.7);
+    let quiet = 14.0 * narrow;
+    let mut edges = Vec::new();
+    let mut x = quiet;
+    for (i, w) in widths.iter().enumerate() {
+        let local = narrow * (1.0 + growth * i as f32 / widths.len() as f32);
+        edges.push((x, i % 2 == 0));
+        x += w * local;
+    }
+    let end = x;
+    let samples = (end + quiet).ceil() as usize;
+    let ink = |p: f32| -> f32 {
+        let mut dark = false;
+        for (at, bar) in &edges {
+            if p >= *at {
+                dark = *bar;
+            }
+        }
+        if p >= end {
+            dark = false;
+        }
+        if dark {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    let fine: Vec<f32> = (0..samples * FINE)
+        .map(|i| ink((i as f32 + 0.5) / FINE as f32))
+        .collect();
+    let radius = (4.0 * sigma * FINE as f32) as i64;
+    let kernel: Vec<f32> = (-radius..=radius)
+        .map(|k| (-0.5 * (k as f32 / (sigma * FINE as f32)).powi(2)).exp())
+        .collect();
+    let total: f32 = kernel.iter().sum();
+    let mut seed = 12_345u32;
+    let profile = (0..samples)
+        .map(|s| {
+            let mut coverage = 0.0;
+            for f in 0..FINE {
+                let centre = (s * FINE + f) as i64;
+                for (k, weight) in kernel.iter().enumerate() {
+                    let j = centre + k as i64 - radius;
+                    if j >= 0 && (j as usize) < fine.len() {
+                        coverage += weight * fine[j as usize];
+                    }
+                }
+            }
+            coverage /= total * FINE as f32;
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let noise = ((seed >> 16) % 7) as f32 - 3.0;
+            200.0 - 170.0 * coverage + noise
+        })
+        .collect();
+    (profile, quiet, end)
+}
+
+#[test]
+fn a_blurred_code_with_perspective_is_read_by_the_fit() {
+    // Narrow bars 1.6 px at 2 samples a pixel, blur 1.3 px, 12 % wider at the far end.
+    let text = "A111310160000012345B";
+    let (profile, start, end) = camera_profile(text, 3.2, 0.12, 2.6);
+    let geometry = fit_geometry(&profile, start + 0.7, end - 0.7, 2.0).unwrap();
+    let read = read_fitted(&profile, &geometry).unwrap();
+    assert_eq!(read.payload, "111310160000012345");
+    assert!(is_clear(&read), "{read:?}");
+}
+
+#[test]
+fn a_code_read_right_to_left_is_turned_round() {
+    let (mut profile, start, end) = camera_profile("C0093013880D", 4.0, 0.0, 2.0);
+    profile.reverse();
+    let n = profile.len() as f32;
+    let geometry = fit_geometry(&profile, n - end, n - start, 2.0).unwrap();
+    let read = read_fitted(&profile, &geometry).unwrap();
+    assert_eq!(read.payload, "0093013880");
+    assert!(is_clear(&read), "{read:?}");
+}
+
+#[test]
+fn a_symbol_between_two_digits_is_not_clear() {
+    // Two codes that differ in one digit, blended half and half: that digit fits '3' and
+    // '8' equally, so no value may be reported, although the rest reads cleanly.
+    let (a, start, end) = camera_profile("A0000012345B", 4.0, 0.0, 2.0);
+    let (b, _, _) = camera_profile("A0000018345B", 4.0, 0.0, 2.0);
+    let blend: Vec<f32> = a.iter().zip(&b).map(|(x, y)| 0.5 * (x + y)).collect();
+    let geometry = fit_geometry(&blend, start, end, 2.0).unwrap();
+    let read = read_fitted(&blend, &geometry).unwrap();
+    assert!(!is_clear(&read), "{read:?}");
+    // The same geometry on a clean copy reads clearly: the rejection is the blend's.
+    let clean = read_fitted(&a, &geometry).unwrap();
+    assert!(is_clear(&clean), "{clean:?}");
+}
+
+#[test]
+fn flat_paper_or_a_cut_code_gives_no_clear_read() {
+    let paper = vec![200.0f32; 800];
+    assert!(fit_geometry(&paper, 100.0, 600.0, 2.0)
+        .and_then(|g| read_fitted(&paper, &g))
+        .is_none_or(|r| !is_clear(&r)));
+    let (profile, start, end) = camera_profile("A0000012345B", 4.0, 0.0, 2.0);
+    let cut = &profile[..(start + 0.6 * (end - start)) as usize];
+    let fitted =
+        fit_geometry(cut, start, cut.len() as f32 - 1.0, 2.0).and_then(|g| read_fitted(cut, &g));
+    assert!(fitted.as_ref().is_none_or(|r| !is_clear(r)), "{fitted:?}");
+}
+
+#[test]
+fn reversing_a_pattern_twice_gives_it_back() {
+    for pattern in PATTERNS {
+        assert_eq!(reversed(reversed(pattern)), pattern);
+    }
+    // Digits read backwards are digits; start/stop letters are not letters.
+    for digit in &PATTERNS[..10] {
+        assert!(PATTERNS[..10].contains(&reversed(*digit)));
+    }
+    for guard in &PATTERNS[16..] {
+        assert!(!PATTERNS[16..].contains(&reversed(*guard)));
+    }
+}
