@@ -2,22 +2,20 @@
 # Runs the product: the sync server (SQLite store) with a demo municipality and activation
 # code, and the tablet app. Without a camera the app plays generated ticket photos as frames.
 #   VRS_DEMO_DIR=DIR      where the demo's data lives (default target/demo)
-#   VRS_RUN_PROFILE=dev   build the dev profile instead of release (quicker to build)
+#   VRS_RUN_PROFILE=release  build the release profile; default: the dev profile (optimised, see
+#                            Cargo.toml), the very build the tests make, so nothing compiles twice
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup-debian.sh
-src-tauri/scripts/setup-debian.sh
+scripts/setup-debian.sh # also the app's packages, and builds the UI (ui/dist) when stale
 
-profile="${VRS_RUN_PROFILE:-release}"
+profile="${VRS_RUN_PROFILE:-dev}"
 [[ "$profile" == release ]] && cargo_profile=(--release) || cargo_profile=()
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 bin="$target/$([[ "$profile" == release ]] && echo release || echo debug)"
 
-(cd ui && npm run --silent build >/dev/null)
-cargo build "${cargo_profile[@]}" -p vrs-server -p vrs-ticketgen --bins
-# `custom-protocol`: the app serves the built UI from inside itself (no dev server).
-cargo build "${cargo_profile[@]}" -p vrs-app --features custom-protocol
+# The app's default features include `custom-protocol`: it serves the built UI from inside itself.
+cargo build "${cargo_profile[@]}" -p vrs-app -p vrs-server -p vrs-ticketgen --bins
 
 demo="${VRS_DEMO_DIR:-$PWD/target/demo}"
 municipality=131016 # 千代田区; the tickets below belong to it

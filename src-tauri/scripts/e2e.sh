@@ -4,17 +4,22 @@
 # WebKitWebDriver against the server on loopback.
 #   VRS_E2E_SHOTS=DIR         save a screenshot of each screen there (docs/screenshots for the docs)
 #   VRS_E2E_SOAK_SECONDS=N    afterwards keep scanning N seconds and sample memory
+#   VRS_E2E_BUILD=workspace   build with `cargo build --workspace --bins` (what scripts/test.sh
+#                             already ran, so nothing is rebuilt with other feature unification);
+#                             default: only the three packages
 # Figures land in $VRS_E2E_WORK/metrics.json (default target/e2e/).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-VRS_APP_WITH_E2E=1 src-tauri/scripts/setup-debian.sh
+VRS_APP_WITH_E2E=1 src-tauri/scripts/setup-debian.sh # also builds ui/dist when stale
 export PATH="$HOME/.cargo/bin:$PATH"
 
-(cd ui && npm run --silent build >/dev/null)
-# `custom-protocol` serves the built UI from inside the binary instead of the dev server.
-cargo build -p vrs-app --features custom-protocol
-cargo build -p vrs-server -p vrs-ticketgen --bins
+# The app's default features include `custom-protocol`: it serves the built UI from inside itself.
+if [[ "${VRS_E2E_BUILD:-packages}" == workspace ]]; then
+  cargo build --workspace --bins
+else
+  cargo build -p vrs-app -p vrs-server -p vrs-ticketgen --bins
+fi
 
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 export VRS_APP="$target/debug/vrs-app"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tablet app (src-tauri/, ui/) builds, runs and tests with, when missing:
-# Debian packages, the UI's npm packages, and for the end-to-end test tauri-driver.
+# Debian packages, the UI's npm packages, and for the end-to-end test tauri-driver; then builds
+# the UI (ui/dist) when it is missing or older than its sources, since the app embeds it.
 # Idempotent: does nothing when everything is present. Needs root or sudo the first time.
 #   VRS_APP_WITH_E2E=1  also the end-to-end test's tools (Xvfb, WebKitGTK WebDriver, tauri-driver).
 set -euo pipefail
@@ -52,4 +53,10 @@ fi
 if [[ "${VRS_APP_WITH_E2E:-0}" == 1 ]] && ! command -v tauri-driver >/dev/null; then
   echo "setup-app: cargo install tauri-driver" >&2
   cargo install tauri-driver --version ^2 --locked
+fi
+
+# The app embeds ui/dist when it compiles (even `cargo clippy` reads it), so build it first.
+if [[ ! -f ui/dist/index.html ]] || [[ -n "$(find ui/src ui/index.html ui/package-lock.json ui/vite.config.ts -newer ui/dist/index.html -print -quit)" ]]; then
+  echo "setup-app: building the UI (ui/dist)" >&2
+  (cd ui && npm run --silent build >/dev/null)
 fi

@@ -249,12 +249,14 @@ pub struct ImportItem {
     pub fields: Option<TicketFields>,
     pub reason: Option<String>,
     pub record_id: Option<String>,
+    /// For `duplicate`: the record that already holds this dose.
+    pub duplicate_of: Option<DuplicateOf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ImportEvent {
-    File(ImportItem),
+    File(Box<ImportItem>),
     Done {
         total: usize,
         saved: usize,

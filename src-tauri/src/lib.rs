@@ -57,6 +57,12 @@ fn preview_response(latest: &LatestPreview) -> Response<Vec<u8>> {
     response.unwrap_or_else(|_| Response::new(Vec::new()))
 }
 
+/// The context `build.rs` generated (config, embedded UI, capabilities).
+#[allow(clippy::unwrap_used)] // tauri-build's generated code unwraps constants it wrote itself
+fn context() -> tauri::Context<tauri::Wry> {
+    tauri::tauri_build_context!()
+}
+
 pub fn run() {
     let latest: LatestPreview = Arc::default();
     let for_protocol = Arc::clone(&latest);
@@ -100,7 +106,7 @@ pub fn run() {
             commands::sync::sync_status,
             commands::sync::sync_now,
         ])
-        .run(tauri::generate_context!());
+        .run(context());
     if let Err(e) = result {
         eprintln!("vrs-app: {e}");
         std::process::exit(1);

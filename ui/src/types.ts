@@ -198,6 +198,8 @@ export interface ImportItem {
   fields: TicketFields | null;
   reason: string | null;
   record_id: string | null;
+  /** For `duplicate`: the record that already holds this dose. */
+  duplicate_of: DuplicateOf | null;
 }
 
 export type ImportEvent =

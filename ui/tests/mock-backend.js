@@ -171,7 +171,7 @@
       ];
       let saved = 0;
       files.forEach(([file, status, digits], index) => {
-        let item = { index, total: files.length, file, status, fields: null, reason: null, record_id: null };
+        let item = { index, total: files.length, file, status, fields: null, reason: null, record_id: null, duplicate_of: null };
         if (digits) {
           const out = save(digits, "QR + OCR");
           item = { ...item, status: out.status === "saved" ? "saved" : "duplicate", fields: out.fields, record_id: out.record_id };

@@ -57,6 +57,7 @@ pub fn import(
             fields: None,
             reason: None,
             record_id: None,
+            duplicate_of: None,
         };
         {
             match reader.read_file(file) {
@@ -74,12 +75,13 @@ pub fn import(
                                     SaveStatus::Duplicate => "duplicate",
                                 };
                                 item.record_id = outcome.record_id;
-                                if let Some(d) = outcome.duplicate_of {
+                                if let Some(d) = &outcome.duplicate_of {
                                     item.reason = Some(format!(
                                         "dose {} already recorded {} at {}",
                                         d.dose, d.vaccinated_at, d.venue
                                     ));
                                 }
+                                item.duplicate_of = outcome.duplicate_of;
                             }
                             Err(e) => {
                                 item.status = "error";
@@ -95,7 +97,7 @@ pub fn import(
             "duplicate" => summary.duplicates += 1,
             _ => summary.failed += 1,
         }
-        report(ImportEvent::File(item));
+        report(ImportEvent::File(Box::new(item)));
     }
     report(ImportEvent::Done {
         total: summary.total,

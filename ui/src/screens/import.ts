@@ -5,7 +5,7 @@ import { t } from "../i18n";
 import { Channel, api } from "../ipc";
 import type { Ctx, Screen } from "../main";
 import type { ImportEvent, ImportItem } from "../types";
-import { tone } from "./verdict";
+import { duplicateLine, statusLabel, tone } from "./verdict";
 
 export function importScreen(ctx: Ctx): Screen {
   const path = h("input", { type: "text", "data-testid": "import-path" });
@@ -25,7 +25,8 @@ export function importScreen(ctx: Ctx): Screen {
       { class: `result ${item.status === "saved" ? "good" : tone(item.status)}`, "data-status": item.status, "data-file": item.file },
       h("span", { class: "file" }, item.file),
       h("b", {}, item.fields?.digits ?? ""),
-      h("span", { class: "why" }, item.reason ?? item.status),
+      h("span", { class: "what" }, item.status === "saved" ? t("st_saved") : statusLabel(item.status)),
+      h("span", { class: "why" }, item.duplicate_of ? duplicateLine(item.duplicate_of) : (item.reason ?? "")),
     );
 
   startButton.addEventListener("click", async () => {

@@ -55,6 +55,11 @@ const STATUS_KEYS: Record<ScanVerdict["status"], Key> = {
   error: "st_error",
 };
 
+/** A verdict status in the chosen language. */
+export function statusLabel(status: ScanVerdict["status"]): string {
+  return t(STATUS_KEYS[status]);
+}
+
 /** The colour class for a status: green saved, amber look again, red not saved. */
 export function tone(status: ScanVerdict["status"]): string {
   switch (status) {
@@ -80,7 +85,8 @@ export function verdictBody(v: ScanVerdict): HTMLElement[] {
     h("div", { class: "verdict-frame" }, `${t("frame")} #${v.frame_id}${v.label ? ` · ${v.label}` : ""}`),
   ];
   if (v.fields && v.status !== "unconfirmed") parts.push(ticketDigits(v.fields));
-  if (v.reason && v.status !== "accepted") parts.push(h("p", { class: "reason", "data-testid": "verdict-reason" }, v.reason));
+  // The reader's reason is English prose; where the differing digits are listed they say it in the chosen language.
+  if (v.reason && v.status !== "accepted" && !v.differences.length) parts.push(h("p", { class: "reason", "data-testid": "verdict-reason" }, v.reason));
   if (v.differences.length) {
     parts.push(
       h(
