@@ -31,6 +31,10 @@ const ACCEPTED = "121310160000012345";
 const MISMATCH = "121310160000054321";
 const MISMATCH_QR = "121310160000054329";
 const IMPORTED = "121310160000077777";
+const MANUAL = "121310160000099999";
+// The same line with the municipality's check digit wrong (131017 instead of 131016).
+const MANUAL_BAD = "121310170000099999";
+const CORRECTED_LOT = "FA9999";
 
 const children = [];
 function start(cmd, args, opts = {}) {
@@ -77,6 +81,11 @@ const shot = async (wd, name) => {
 };
 
 const testid = (id) => `[data-testid="${id}"]`;
+/** Goes to a screen; scrolls up first, since the sticky top bar covers the tabs of a scrolled page. */
+const nav = async (wd, screen) => {
+  await wd.execute("window.scrollTo(0, 0)");
+  await wd.click(testid(`nav-${screen}`));
+};
 const verdictNow = (wd) =>
   wd.execute(`const p = document.querySelector('[data-testid="verdict"]');
     const last = (window.__vrs?.verdicts ?? []).at(-1);
@@ -229,8 +238,21 @@ async function main() {
     console.log(`  ${JSON.stringify(metrics.scan)}`);
     await wd.click(testid("scan-toggle"));
 
+    console.log("manual entry: the check digit is checked as it is typed");
+    await wd.type(testid("manual-input"), MANUAL_BAD);
+    await eventually(async () => {
+      assert.equal(await wd.execute(`return document.querySelector('[data-testid="manual-check"]').dataset.state`), "invalid");
+      assert.equal(await wd.execute(`return document.querySelector('[data-testid="manual-save"]').disabled`), true);
+    });
+    await wd.type(testid("manual-input"), MANUAL);
+    await eventually(async () => {
+      assert.equal(await wd.execute(`return document.querySelector('[data-testid="manual-check"]').dataset.state`), "valid");
+    });
+    await wd.click(testid("manual-save"));
+    await eventually(async () => assert.match(await wd.text(testid("manual-message")), /保存しました/));
+
     console.log("import a folder of forms");
-    await wd.click(testid("nav-import"));
+    await nav(wd, "import");
     await wd.type(testid("import-path"), imports);
     await wd.click(testid("import-start"));
     await eventually(async () => {
@@ -243,18 +265,56 @@ async function main() {
     assert.deepEqual(imported, [["form-1.jpg", "saved"], ["form-2.jpg", "duplicate"]]);
     await shot(wd, "07-import.png");
 
-    console.log("queue: the two saved records, nothing for the mismatch or duplicates");
-    await wd.click(testid("nav-queue"));
+    console.log("queue: the three saved records, nothing for the mismatch or duplicates");
+    await nav(wd, "queue");
+    const listed = () => wd.execute(`return [...document.querySelectorAll('[data-testid="record"]')].map(r => r.dataset.digits).sort()`);
+    await eventually(async () => assert.deepEqual(await listed(), [ACCEPTED, IMPORTED, MANUAL].sort()));
+
+    console.log("queue: search, correct with a reason (a new version), CSV export, backup");
+    await wd.type(testid("queue-search"), IMPORTED.slice(-5));
+    await eventually(async () => assert.deepEqual(await listed(), [IMPORTED]));
+    const importedSel = `[data-testid="record"][data-digits="${IMPORTED}"]`;
+    await wd.click(`${importedSel} summary`);
+    await wd.type(`${importedSel} [data-testid="correct-lot"]`, CORRECTED_LOT);
+    await wd.click(`${importedSel} [data-testid="correct-submit"]`);
+    await eventually(async () => assert.match(await wd.text(`${importedSel} [data-testid="record-message"]`), /理由/));
+    await wd.type(`${importedSel} [data-testid="change-reason"]`, "ロット番号の誤記");
+    await wd.click(`${importedSel} [data-testid="correct-submit"]`);
     await eventually(async () => {
-      const digits = await wd.execute(`return [...document.querySelectorAll('[data-testid="record"]')].map(r => r.dataset.digits).sort()`);
-      assert.deepEqual(digits, [ACCEPTED, IMPORTED].sort());
+      const v = await wd.execute(`const r = document.querySelector('${importedSel}'); return r && r.querySelector('.version').textContent`);
+      assert.equal(v, "v2");
     });
-    await wd.click(`[data-testid="record"][data-digits="${ACCEPTED}"] summary`);
-    await wd.byTestId("versions");
+    await wd.click(`${importedSel} summary`);
+    await eventually(async () => {
+      const versions = await wd.execute(`return [...document.querySelectorAll('${importedSel} [data-testid="versions"] li')].map(l => l.textContent)`);
+      assert.equal(versions.length, 2, JSON.stringify(versions));
+      assert.ok(versions.some((v) => v.includes(CORRECTED_LOT) && v.includes("ロット番号の誤記")), JSON.stringify(versions));
+    });
     await shot(wd, "08-queue.png");
+    await wd.execute(`const s = document.querySelector('[data-testid="queue-search"]'); s.value = ""; s.dispatchEvent(new Event("input"));`);
+    await eventually(async () => assert.equal((await listed()).length, 3));
+
+    const appCsv = join(WORK, "app-export.csv");
+    const backupFile = join(WORK, "backup.vrsq");
+    await wd.click(".files summary");
+    await wd.type(testid("export-path"), appCsv);
+    await wd.click(testid("export-submit"));
+    await eventually(() => assert.ok(existsSync(appCsv), "the app wrote no CSV"));
+    const appCsvText = readFileSync(appCsv, "utf8");
+    for (const t of [ACCEPTED, IMPORTED, MANUAL]) assert.ok(appCsvText.includes(t.slice(8)), `app CSV lacks ${t}:\n${appCsvText}`);
+    await wd.type(testid("backup-path"), backupFile);
+    await wd.click(testid("backup-submit"));
+    await eventually(() => assert.ok(existsSync(backupFile), "the app wrote no backup"));
+
+    console.log("language: English throughout, then back to Japanese");
+    await wd.click(testid("lang-switch"));
+    await eventually(async () => assert.equal(await wd.text(testid("nav-queue")), "Records"));
+    await shot(wd, "10-queue-en.png");
+    await wd.click(testid("lang-switch"));
+    await eventually(async () => assert.equal(await wd.text(testid("nav-queue")), "記録一覧"));
 
     console.log("sync");
-    await wd.click(testid("nav-sync"));
+    await nav(wd, "sync");
     await wd.byTestId("sync-now");
     await wd.click(testid("sync-now"));
     await eventually(async () => {
@@ -267,12 +327,14 @@ async function main() {
     const csvPath = join(WORK, "export.csv");
     admin("export", "--municipality", MUNICIPALITY, "--csv", csvPath);
     const csv = readFileSync(csvPath, "utf8");
-    for (const t of [ACCEPTED, IMPORTED]) assert.ok(csv.includes(t.slice(8)), `export lacks ${t}:\n${csv}`);
+    for (const t of [ACCEPTED, IMPORTED, MANUAL]) assert.ok(csv.includes(t.slice(8)), `export lacks ${t}:\n${csv}`);
+    const importedRow = csv.split("\n").find((l) => l.includes(IMPORTED.slice(8))) ?? "";
+    assert.ok(importedRow.includes(CORRECTED_LOT), `the corrected lot did not reach the server: ${importedRow}`);
     assert.ok(!csv.includes(MISMATCH.slice(8)), "the mismatching ticket reached the server");
 
     if (SOAK_SECONDS > 0) {
       console.log(`soak: scanning ${SOAK_SECONDS} s, sampling memory`);
-      await wd.click(testid("nav-scan"));
+      await nav(wd, "scan");
       await wd.byTestId("screen-scan");
       const samples = [];
       const t0 = Date.now();
@@ -288,7 +350,18 @@ async function main() {
         await sleep(Math.min(30000, Math.max(2000, (SOAK_SECONDS * 1000) / 60)));
       }
       const drawnSoak = await wd.execute("return window.__vrs.verdicts.slice(-2000).map(v => v.latency_ms)");
-      metrics.soak = { seconds: SOAK_SECONDS, samples, latency_p50_ms: percentile(drawnSoak, 50), latency_p95_ms: percentile(drawnSoak, 95) };
+      // The last minute of previews drawn (distinct frames).
+      const times = await wd.execute("const t = window.__vrs.previewTimes; return t.filter(x => x > t.at(-1) - 60000)");
+      const previewSpan = (times.at(-1) - times[0]) / 1000;
+      metrics.soak = {
+        seconds: SOAK_SECONDS,
+        transport: process.env.VRS_PREVIEW_TRANSPORT ?? "channel",
+        samples,
+        verdicts: drawnSoak.length,
+        latency_p50_ms: percentile(drawnSoak, 50),
+        latency_p95_ms: percentile(drawnSoak, 95),
+        preview_fps: previewSpan > 0 ? (times.length - 1) / previewSpan : 0,
+      };
       console.log(`  first ${JSON.stringify(samples[1] ?? samples[0])} last ${JSON.stringify(samples.at(-1))}`);
     }
   } catch (e) {
@@ -311,3 +384,5 @@ try {
   for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
 }
 if (!existsSync(WORK)) process.exitCode = 1;
+// Open sockets (keep-alive) must not keep a finished run waiting.
+setTimeout(() => process.exit(), 2000).unref();

@@ -42,7 +42,9 @@ fn preview_response(latest: &LatestPreview) -> Response<Vec<u8>> {
     let jpeg = lock(latest).clone();
     let builder = Response::builder()
         .header("Cache-Control", "no-store")
-        .header("Access-Control-Allow-Origin", "*");
+        .header("Access-Control-Allow-Origin", "*")
+        // The page's origin differs from the protocol's: let it read the frame id.
+        .header("Access-Control-Expose-Headers", "X-Frame-Id");
     let response = match jpeg {
         Some(bytes) => builder
             .header("Content-Type", "image/jpeg")

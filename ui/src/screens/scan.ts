@@ -127,27 +127,42 @@ export function scanScreen(ctx: Ctx): Screen {
     }
   };
 
-  const showJpeg = (bytes: ArrayBuffer) => {
-    if (bytes.byteLength < 8) return;
-    const id = Number(new DataView(bytes).getBigUint64(0, true));
+  const showBlob = (jpeg: Blob, id: number) => {
     if (previewUrl) URL.revokeObjectURL(previewUrl);
-    previewUrl = URL.createObjectURL(new Blob([bytes.slice(8)], { type: "image/jpeg" }));
+    previewUrl = URL.createObjectURL(jpeg);
     img.src = previewUrl;
     frameTag.textContent = `#${id}`;
     frameTag.dataset.frame = String(id);
   };
 
+  const showJpeg = (bytes: ArrayBuffer) => {
+    if (bytes.byteLength < 8) return;
+    const id = Number(new DataView(bytes).getBigUint64(0, true));
+    showBlob(new Blob([bytes.slice(8)], { type: "image/jpeg" }), id);
+  };
+
   const pullFrom = (url: string) => {
-    // Pulls the next preview when the last has been drawn, so requests never pile up.
-    let n = 0;
-    const next = () => {
-      pullTimer = window.setTimeout(() => {
-        if (running) img.src = `${url}?n=${++n}`;
-      }, 0);
+    // Pulls the newest preview once the last is in, so requests never pile up; a frame already
+    // shown is not drawn again (so the drawn rate is of distinct frames) and the next pull waits.
+    let lastId = 0;
+    const pull = async () => {
+      if (!running) return;
+      let waitMs = 0;
+      try {
+        const r = await fetch(url, { cache: "no-store" });
+        const id = Number(r.headers.get("X-Frame-Id") ?? 0);
+        if (r.status === 200 && id !== lastId) {
+          lastId = id;
+          showBlob(await r.blob(), id);
+        } else {
+          waitMs = 10;
+        }
+      } catch {
+        waitMs = 200;
+      }
+      if (running) pullTimer = window.setTimeout(() => void pull(), waitMs);
     };
-    img.onload = next;
-    img.onerror = next;
-    img.src = `${url}?n=${++n}`;
+    void pull();
   };
 
   const setRunning = (on: boolean) => {
@@ -183,8 +198,6 @@ export function scanScreen(ctx: Ctx): Screen {
   const stop = async () => {
     setRunning(false);
     window.clearTimeout(pullTimer);
-    img.onload = null;
-    img.onerror = null;
     await api.stopScan().catch(() => undefined);
   };
 
