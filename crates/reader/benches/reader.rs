@@ -441,10 +441,12 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64, only: Op
         let code_missed = (qr_seen && report.qr.as_ref() != label.qr.as_ref())
             || (nw7_seen
                 && report.nw7.as_deref() != label.nw7.as_deref().map(strip_guards).as_deref());
-        if code_missed || report.verdict.status != Status::Accepted {
+        let wrong_ticket = right_ticket == Some(false);
+        if code_missed || wrong_ticket || report.verdict.status != Status::Accepted {
             failures.push(format!(
-                "seed {}: {}{} qr {:?}/{:?} nw7 {:?}/{:?} ocr {:?}",
+                "seed {}: {}{}{} qr {:?}/{:?} nw7 {:?}/{:?} ocr {:?}/{:?}",
                 label.seed,
+                if wrong_ticket { "WRONG TICKET " } else { "" },
                 if qr_seen && report.qr.as_ref() != label.qr.as_ref() {
                     " (QR in frame missed)"
                 } else {
@@ -455,7 +457,8 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64, only: Op
                 label.qr,
                 report.nw7,
                 label.nw7,
-                report.ocr.as_ref().map(|l| &l.digits)
+                report.ocr.as_ref().map(|l| &l.digits),
+                label.line
             ));
         }
     }
