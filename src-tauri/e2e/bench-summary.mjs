@@ -18,8 +18,8 @@ for (const file of process.argv.slice(2)) {
       `transport ${s.transport}: ${s.seconds} s of scanning, ${s.verdicts} verdicts drawn (last 2000)`,
       `  frame to verdict drawn: p50 ${s.latency_p50_ms} ms, p95 ${s.latency_p95_ms} ms`,
       `  preview drawn: ${s.preview_fps.toFixed(1)} fps (last minute; source plays 15 fps)`,
-      `  RSS app + web process: ${mb(warm.app_kb)} + ${mb(warm.web_kb)} MB at ${warm.t} s, ` +
-        `${mb(last.app_kb)} + ${mb(last.web_kb)} MB at ${last.t} s, peak ${mb(peak)} MB`,
+      `  RSS app + web process: ${mb(warm.app_kb)} + ${mb(warm.web_kb)} MiB at ${warm.t} s, ` +
+        `${mb(last.app_kb)} + ${mb(last.web_kb)} MiB at ${last.t} s, peak ${mb(peak)} MiB`,
       `  first pass (e2e): p50 ${m.scan.latency_p50_ms} ms, p95 ${m.scan.latency_p95_ms} ms, preview ${m.scan.preview_fps.toFixed(1)} fps`,
     ].join("\n"),
   );
