@@ -100,6 +100,8 @@ pub fn scan_codabar(
 /// Each symbol of a half's read must beat its runner-up by this log-likelihood ratio to
 /// confirm the read of all rows.
 const MIN_HALF_LOG_ODDS: f32 = 2.0;
+/// Blocks of a code region may be weaker than the scanner's (blurred or shadowed bars).
+const FIT_MIN_BLOCK_ENERGY: f32 = 150.0;
 /// Samples a pixel of the profiles the model fit reads.
 const FIT_SAMPLES_PER_PIXEL: f32 = 2.0;
 
@@ -108,7 +110,15 @@ const FIT_SAMPLES_PER_PIXEL: f32 = 2.0;
 /// too blurred for edges. The profile of all the bars' rows must read clearly, and so must
 /// each half of the rows on its own, all three the same value.
 pub fn fit_codabar(gray: &GrayImage, accept: &dyn Fn(&str) -> bool) -> Option<String> {
-    let blocks = coherent_blocks(gray);
+    // Regions from the scanner's blocks first; then from weaker ones too (blurred or shadowed
+    // bars), which also reshapes regions, so it comes second.
+    [orientation::MIN_BLOCK_ENERGY, FIT_MIN_BLOCK_ENERGY]
+        .into_iter()
+        .find_map(|min_energy| fit_regions(gray, min_energy, accept))
+}
+
+fn fit_regions(gray: &GrayImage, min_energy: f32, accept: &dyn Fn(&str) -> bool) -> Option<String> {
+    let blocks = coherent_blocks(gray, min_energy);
     let angles = orientations_of(&blocks);
     for angle in angles.iter().flat_map(|a| [*a, a + 90.0]) {
         for region in regions(&blocks, angle) {

@@ -7,7 +7,7 @@ const BLOCK: usize = 12;
 /// A block counts as barcode-like when its gradients are this coherent (1 = all parallel)…
 const MIN_COHERENCE: f32 = 0.75;
 /// …and their mean squared magnitude reaches this (grey levels², central differences).
-const MIN_BLOCK_ENERGY: f32 = 400.0;
+pub(super) const MIN_BLOCK_ENERGY: f32 = 400.0;
 /// Orientation peaks below this share of the strongest are not scanned.
 const SECOND_PEAK_SHARE: f32 = 0.5;
 
@@ -28,7 +28,8 @@ pub(super) const BLOCK_SIDE: usize = BLOCK;
 
 /// The blocks with strong, parallel gradients: bars pass; QR modules and text mix directions
 /// and fall below the coherence bar.
-pub(super) fn coherent_blocks(gray: &GrayImage) -> Vec<Block> {
+/// Blocks below `min_energy` (mean squared gradient, grey levels²) are left out.
+pub(super) fn coherent_blocks(gray: &GrayImage, min_energy: f32) -> Vec<Block> {
     let (width, height) = (gray.width() as usize, gray.height() as usize);
     let mut blocks = Vec::new();
     if width < 3 * BLOCK || height < 3 * BLOCK {
@@ -49,7 +50,7 @@ pub(super) fn coherent_blocks(gray: &GrayImage) -> Vec<Block> {
                 }
             }
             let energy = jxx + jyy;
-            if energy < MIN_BLOCK_ENERGY * (BLOCK * BLOCK) as f32 {
+            if energy < min_energy * (BLOCK * BLOCK) as f32 {
                 continue;
             }
             let coherence = ((jxx - jyy).powi(2) + 4.0 * jxy * jxy).sqrt() / energy;
@@ -70,7 +71,7 @@ pub(super) fn coherent_blocks(gray: &GrayImage) -> Vec<Block> {
 /// Up to two scan-line angles (degrees, in −45…45) across the bars of barcode-like regions:
 /// the peaks of the orientations of [`coherent_blocks`].
 pub(super) fn barcode_orientations(gray: &GrayImage) -> Vec<f32> {
-    orientations_of(&coherent_blocks(gray))
+    orientations_of(&coherent_blocks(gray, MIN_BLOCK_ENERGY))
 }
 
 /// [`barcode_orientations`] of blocks already measured.
