@@ -95,7 +95,17 @@ pub fn parse_public_key(text: &str) -> Result<Vec<u8>, SignatureError> {
             bytes.len()
         )));
     }
-    Ok(bytes)
+    // A key that is no curve point, or one of small order, would let anyone forge "valid"
+    // signatures for the device (batch verification accepts them): refuse it at enrolment.
+    let mut compressed = [0u8; PUBLIC_KEY_LEN];
+    compressed.copy_from_slice(&bytes);
+    match curve25519_dalek::edwards::CompressedEdwardsY(compressed).decompress() {
+        None => Err(SignatureError::PublicKey("not a point on the curve".into())),
+        Some(point) if point.is_small_order() => Err(SignatureError::PublicKey(
+            "a weak key of small order".into(),
+        )),
+        Some(_) => Ok(bytes),
+    }
 }
 
 pub(crate) fn verify(
@@ -192,5 +202,27 @@ mod tests {
         assert!(parse_public_key("abcd").is_err());
         assert!(parse_public_key("xyz").is_err());
         assert!(DeviceKey::from_pkcs8(b"not a key").is_err());
+    }
+
+    #[test]
+    fn weak_and_malformed_public_keys_are_refused() {
+        let (key, _) = DeviceKey::generate().unwrap();
+        let good = hex::encode(key.public_key());
+        assert_eq!(parse_public_key(&good).unwrap(), key.public_key());
+
+        // The identity point (order 1) and the point of order 2 (y = -1).
+        let identity = format!("01{}", "00".repeat(31));
+        let mut minus_one = vec![0xffu8; 32];
+        minus_one[0] = 0xec;
+        minus_one[31] = 0x7f;
+        for weak in [identity, hex::encode(minus_one)] {
+            let err = parse_public_key(&weak).unwrap_err().to_string();
+            assert!(err.contains("small order"), "{weak}: {err}");
+        }
+        assert!(parse_public_key("abcd")
+            .unwrap_err()
+            .to_string()
+            .contains("bytes"));
+        assert!(parse_public_key("zz").is_err());
     }
 }
