@@ -1,8 +1,11 @@
 //! One verdict from what was read off a ticket: the OCR line, the QR code and the NW-7 code.
 //!
-//! The bar is that no wrong number is ever accepted: two sources must agree, or the QR code
-//! (which carries its own error correction) must stand alone. A single OCR or NW-7 read is only
-//! ever `unconfirmed`, for an operator to confirm; any disagreement is a `mismatch`.
+//! The bar is that no wrong number is ever accepted: two sources must agree on all 18 digits,
+//! or the QR code (which carries its own error correction) must stand alone. A single OCR or
+//! NW-7 read is only ever `unconfirmed`, for an operator to confirm; any disagreement is a
+//! `mismatch`. An older ticket's 10-digit NW-7 code confirms only the ticket number: with it,
+//! the OCR line's kind, dose and municipality would rest on the OCR alone (a dose digit misread
+//! as another passes every rule), so that pair is `unconfirmed` too.
 
 use std::fmt;
 
@@ -253,11 +256,16 @@ pub fn reconcile(reads: &Reads<'_>) -> Verdict {
     };
 
     let has = |s: Source| agreed.contains(&s);
-    let accepted = has(Source::Qr) || (has(Source::Ocr) && has(Source::Nw7));
+    let full_nw7 = placed
+        .iter()
+        .any(|p| p.source == Source::Nw7 && p.full_line().is_some());
+    let accepted = has(Source::Qr) || (has(Source::Ocr) && full_nw7);
     let (status, reason) = if accepted {
         (Status::Accepted, notes)
     } else {
-        let only = if has(Source::Ocr) {
+        let only = if has(Source::Ocr) && has(Source::Nw7) {
+            "the NW-7 code confirms only the ticket number; an operator must confirm the rest of the OCR line"
+        } else if has(Source::Ocr) {
             "only the OCR line was read; an operator must confirm it"
         } else {
             "only the NW-7 code was read; an operator must confirm it"

@@ -23,10 +23,22 @@ fn qr_alone_is_accepted() {
 }
 
 #[test]
-fn ocr_and_short_nw7_agreeing_is_accepted() {
-    let v = reconcile(&reads(Some(GOOD), None, Some("A0000012345A")));
+fn ocr_and_full_nw7_agreeing_is_accepted() {
+    let v = reconcile(&reads(Some(GOOD), None, Some(&format!("A{GOOD}B"))));
     assert_eq!(v.status, Status::Accepted);
     assert_eq!(v.agreed, vec![Source::Ocr, Source::Nw7]);
+}
+
+#[test]
+fn ocr_and_short_nw7_agreeing_is_unconfirmed_since_kind_dose_and_municipality_rest_on_ocr() {
+    let v = reconcile(&reads(Some(GOOD), None, Some("A0000012345A")));
+    assert_eq!(v.status, Status::Unconfirmed);
+    assert_eq!(v.ticket.unwrap().digits(), GOOD);
+    assert_eq!(v.agreed, vec![Source::Ocr, Source::Nw7]);
+    assert!(v.reason.unwrap().contains("only the ticket number"));
+    // With the QR code as well, the whole line is confirmed.
+    let v = reconcile(&reads(Some(GOOD), Some(GOOD), Some("A0000012345A")));
+    assert_eq!(v.status, Status::Accepted);
 }
 
 #[test]
