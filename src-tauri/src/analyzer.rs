@@ -151,7 +151,9 @@ impl TicketAnalyzer {
                 self.consensus.reset();
                 self.accepted(ticket, &verdict.agreed)
             }
-            (Status::Unconfirmed, Some(ticket)) if verdict.agreed == [Source::Ocr] => {
+            // OCR alone, or OCR with a 10-digit NW-7 code that confirms only the ticket number:
+            // offered only after two frames agree.
+            (Status::Unconfirmed, Some(ticket)) if verdict.agreed.contains(&Source::Ocr) => {
                 self.ocr_only(ticket, read, frame)
             }
             (Status::Unconfirmed, Some(ticket)) => {
