@@ -4,7 +4,8 @@
 //
 // Env: VRS_APP (app binary), VRS_SERVER, VRS_GEN (binaries), VRS_E2E_WORK (scratch folder),
 // VRS_E2E_SHOTS (screenshot folder, optional), VRS_E2E_SOAK_SECONDS (keep scanning this long
-// afterwards and sample memory, optional), TAURI_DRIVER (default: tauri-driver on PATH).
+// afterwards and sample memory, optional), VRS_E2E_CAMERA_FPS (the file source's frame rate,
+// default 15; each image is held 3 s), TAURI_DRIVER (default: tauri-driver on PATH).
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, copyFileSync, existsSync, readdirSync, rmSync } from "node:fs";
@@ -24,6 +25,7 @@ const WORK = need("VRS_E2E_WORK");
 const SHOTS = process.env.VRS_E2E_SHOTS;
 const SOAK_SECONDS = Number(process.env.VRS_E2E_SOAK_SECONDS ?? 0);
 const DRIVER = process.env.TAURI_DRIVER ?? "tauri-driver";
+const CAMERA_FPS = Number(process.env.VRS_E2E_CAMERA_FPS ?? 15);
 
 const MUNICIPALITY = "131016";
 const PIN = "246810";
@@ -165,8 +167,8 @@ async function main() {
       ...process.env,
       VRS_APP_DATA_DIR: appData,
       VRS_CAMERA_DIR: frames,
-      VRS_CAMERA_FPS: "15",
-      VRS_CAMERA_HOLD_FRAMES: "45",
+      VRS_CAMERA_FPS: String(CAMERA_FPS),
+      VRS_CAMERA_HOLD_FRAMES: String(CAMERA_FPS * 3),
     },
   });
   await waitHttp(`http://127.0.0.1:${driverPort}/status`).catch((e) => {
@@ -356,6 +358,7 @@ async function main() {
       metrics.soak = {
         seconds: SOAK_SECONDS,
         transport: process.env.VRS_PREVIEW_TRANSPORT ?? "channel",
+        camera_fps: CAMERA_FPS,
         samples,
         verdicts: drawnSoak.length,
         latency_p50_ms: percentile(drawnSoak, 50),

@@ -5,6 +5,7 @@
 # the resident memory of the app and its web process sampled through the run.
 #   VRS_BENCH_TRANSPORTS="channel protocol"  preview transports to measure, one run each
 #   VRS_BENCH_SOAK_SECONDS=600               length of each continuous scanning run
+#   VRS_BENCH_CAMERA_FPS=30                  the file source's rate (a webcam's; the e2e test plays 15)
 # Writes target/bench-app/<transport>/metrics.json and prints a summary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +14,6 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 for transport in ${VRS_BENCH_TRANSPORTS:-channel protocol}; do
   echo "== preview over the $transport, ${VRS_BENCH_SOAK_SECONDS:-600} s of scanning"
   VRS_PREVIEW_TRANSPORT="$transport" VRS_E2E_WORK="$target/bench-app/$transport" \
-    VRS_E2E_SOAK_SECONDS="${VRS_BENCH_SOAK_SECONDS:-600}" src-tauri/scripts/e2e.sh
+    VRS_E2E_CAMERA_FPS="${VRS_BENCH_CAMERA_FPS:-30}" VRS_E2E_SOAK_SECONDS="${VRS_BENCH_SOAK_SECONDS:-600}" src-tauri/scripts/e2e.sh
 done
 node src-tauri/e2e/bench-summary.mjs "$target"/bench-app/*/metrics.json
