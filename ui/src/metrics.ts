@@ -18,6 +18,8 @@ export const metrics = {
   verdicts: [] as DrawnVerdict[],
   previews: 0,
   previewTimes: [] as number[],
+  /** The frame id of the preview image last drawn. */
+  lastPreviewFrame: 0,
 };
 
 (window as unknown as { __vrs: typeof metrics }).__vrs = metrics;
@@ -28,8 +30,9 @@ export function verdictDrawn(v: Omit<DrawnVerdict, "at" | "latency_ms">, capture
   if (metrics.verdicts.length > KEEP) metrics.verdicts.splice(0, metrics.verdicts.length - KEEP);
 }
 
-export function previewDrawn(): void {
+export function previewDrawn(frameId: number): void {
   metrics.previews += 1;
+  metrics.lastPreviewFrame = frameId;
   metrics.previewTimes.push(performance.now());
   if (metrics.previewTimes.length > KEEP) metrics.previewTimes.splice(0, metrics.previewTimes.length - KEEP);
 }

@@ -227,6 +227,20 @@ export const tests = [
     },
   },
   {
+    name: "a burst of preview frames: each decode finishes, the newest is drawn last",
+    async run({ page, open }) {
+      await open(READY);
+      await eventually(async () => assert.equal(await attr(page, "scan-toggle", "data-running"), "true"));
+      // Twenty frames faster than they can be drawn: the newest must end on screen, and the
+      // frames drawn before it must not all have been abandoned half-decoded.
+      await page.evaluate(() => window.__mock.previewBurst(Array.from({ length: 20 }, (_, i) => 50 + i)));
+      await eventually(async () => assert.equal(await page.evaluate(() => window.__vrs.lastPreviewFrame), 69));
+      assert.equal(await attr(page, "preview-frame", "data-frame"), "69");
+      const drawn = await page.evaluate(() => window.__vrs.previews);
+      assert.ok(drawn >= 2 && drawn <= 20, `drawn ${drawn} of 20`);
+    },
+  },
+  {
     name: "scanning needs a session and says so",
     async run({ page, open }) {
       await open({ ...READY, session: null });

@@ -6,8 +6,9 @@ import { t } from "../i18n";
 import { Channel, api } from "../ipc";
 import type { Ctx, Screen } from "../main";
 import type { SaveOutcome, ScanEvent, ScanVerdict } from "../types";
-import { previewDrawn, verdictDrawn } from "../metrics";
+import { verdictDrawn } from "../metrics";
 import { manualEntry } from "./manual";
+import { previewPainter } from "./preview";
 import { sourceSettings } from "./source";
 import { beep, ticketDigits, tone, verdictBody } from "./verdict";
 
@@ -17,9 +18,8 @@ const RECENT_MAX = 8;
 
 export function scanScreen(ctx: Ctx): Screen {
   const img = h("img", { class: "preview-img", "data-testid": "preview", alt: "" });
-  // Counted when drawn, not when sent: what the nurse sees.
-  img.addEventListener("load", previewDrawn);
   const frameTag = h("span", { class: "frame-tag", "data-testid": "preview-frame" });
+  const painter = previewPainter(img, frameTag);
   const fpsTag = h("span", { class: "fps-tag", "data-testid": "preview-fps" });
   const preview = h(
     "div",
@@ -39,7 +39,6 @@ export function scanScreen(ctx: Ctx): Screen {
   let running = false;
   let shownFrame = 0;
   let shown: ScanVerdict | null = null;
-  let previewUrl: string | null = null;
   let pullTimer: number | undefined;
 
   const addRecent = (digits: string, note: string) => {
@@ -127,18 +126,10 @@ export function scanScreen(ctx: Ctx): Screen {
     }
   };
 
-  const showBlob = (jpeg: Blob, id: number) => {
-    if (previewUrl) URL.revokeObjectURL(previewUrl);
-    previewUrl = URL.createObjectURL(jpeg);
-    img.src = previewUrl;
-    frameTag.textContent = `#${id}`;
-    frameTag.dataset.frame = String(id);
-  };
-
   const showJpeg = (bytes: ArrayBuffer) => {
     if (bytes.byteLength < 8) return;
     const id = Number(new DataView(bytes).getBigUint64(0, true));
-    showBlob(new Blob([bytes.slice(8)], { type: "image/jpeg" }), id);
+    painter.show(new Blob([bytes.slice(8)], { type: "image/jpeg" }), id);
   };
 
   const pullFrom = (url: string) => {
@@ -153,7 +144,7 @@ export function scanScreen(ctx: Ctx): Screen {
         const id = Number(r.headers.get("X-Frame-Id") ?? 0);
         if (r.status === 200 && id !== lastId) {
           lastId = id;
-          showBlob(await r.blob(), id);
+          painter.show(await r.blob(), id);
         } else {
           waitMs = 10;
         }
@@ -184,6 +175,7 @@ export function scanScreen(ctx: Ctx): Screen {
     try {
       // Take the run id before any message of the run can arrive.
       run = -1;
+      painter.reset();
       const started = await api.startScan(events, previewChannel);
       run = started.run;
       shownFrame = 0;
@@ -229,7 +221,7 @@ export function scanScreen(ctx: Ctx): Screen {
     el,
     leave: async () => {
       if (running) await stop();
-      if (previewUrl) URL.revokeObjectURL(previewUrl);
+      painter.dispose();
     },
   };
 }
