@@ -17,7 +17,7 @@ use common::proxy::{next, Fault, FaultProxy};
 use common::*;
 use vrs_record::Uuid;
 use vrs_server::store::Store;
-use vrs_sync_client::{load_enrolment, sync_once, ServerConfig, SyncOptions};
+use vrs_sync_client::{load_enrolment, sync_once, SyncOptions};
 use vrs_sync_proto::{
     content_hash, Outcome, SignedRecord, UploadRequest, UploadResponse, DEVICE_HEADER,
     SIGNATURE_HEADER,
@@ -49,6 +49,7 @@ fn chaos_client_child() {
 fn chaos_options(batch_size: usize) -> SyncOptions {
     SyncOptions {
         batch_size,
+        in_flight: 2,
         attempts: 3,
         backoff_base: Duration::from_millis(5),
         backoff_max: Duration::from_millis(50),
@@ -79,15 +80,9 @@ async fn exactly_once_survives_kills_cuts_and_replays() {
         let rng = AtomicU64::new(seed | 1);
         let mut world = World::start(backend, &[]).await;
         let proxy = FaultProxy::start(world.server.addr, seed.rotate_left(17)).await;
-        let via_proxy = ServerConfig {
-            url: format!("https://{}", proxy.addr),
-            ca_cert_pem: Some(world.tls.ca_pem.clone()),
-        };
-        let mut tablet = Tablet::new("千代田区役所");
-        let code = world.issue_code(CHIYODA, "千代田区役所");
-        vrs_sync_client::enroll(&mut tablet.queue, &via_proxy, &code)
-            .await
-            .unwrap();
+        let mut tablet = world
+            .enrolled_tablet_via(proxy.addr, CHIYODA, "千代田区役所")
+            .await;
         let (enrolment, key) = load_enrolment(&tablet.queue).unwrap();
         let store = world.store.open().await;
         let mut expected: HashMap<(Uuid, u32), String> = HashMap::new();

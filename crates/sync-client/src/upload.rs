@@ -1,9 +1,16 @@
-//! One sync run: every pending version, in signed batches, acknowledged one by one.
+//! One sync run: every pending version, in signed batches, acknowledged one by one. Up to
+//! `in_flight` batches travel at once (the server checks one while it stores another); each
+//! version is in one request at a time, and a record's versions are never in two at once, so
+//! they reach the server in order.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
-use reqwest::Client;
+use chrono::{DateTime, Utc};
+use reqwest::{Client, Url};
+use tokio::task::JoinSet;
 use vrs_queue::{PendingRecord, Queue};
+use vrs_record::Uuid;
 use vrs_sync_proto::{
     paths, DeviceKey, Outcome, ProblemKind, RecordResult, SignedRecord, UploadRequest,
     UploadResponse, DEVICE_HEADER, SIGNATURE_HEADER,
@@ -19,6 +26,8 @@ use crate::summary::SyncSummary;
 pub struct SyncOptions {
     /// Versions per request (halved automatically when the server says the body is too large).
     pub batch_size: usize,
+    /// Requests in flight at once (at least 1).
+    pub in_flight: usize,
     /// Tries of one request while the network or server fails transiently.
     pub attempts: u32,
     pub backoff_base: Duration,
@@ -30,6 +39,7 @@ impl Default for SyncOptions {
     fn default() -> Self {
         Self {
             batch_size: 500,
+            in_flight: 2,
             attempts: 5,
             backoff_base: Duration::from_millis(200),
             backoff_max: Duration::from_secs(30),
@@ -69,6 +79,18 @@ fn count_pending(queue: &Queue) -> u64 {
         .unwrap_or(0)
 }
 
+/// Where the requests go, and how.
+#[derive(Clone)]
+struct Route {
+    client: Client,
+    url: Url,
+    device_id: String,
+    options: SyncOptions,
+}
+
+/// A batch on its way, and the server's answer to it.
+type Sent = (Vec<PendingRecord>, Result<UploadResponse, SyncError>);
+
 async fn run(
     queue: &mut Queue,
     options: &SyncOptions,
@@ -76,41 +98,102 @@ async fn run(
 ) -> Result<(), SyncError> {
     let (enrolment, key) = load_enrolment(queue)?;
     let base = parse_server_url(&enrolment.server.url)?;
-    let url = base
-        .join(paths::RECORDS)
-        .map_err(|e| SyncError::ServerUrl(e.to_string()))?;
-    let client = build_client(&enrolment.server, options.request_timeout)?;
+    let route = Route {
+        url: base
+            .join(paths::RECORDS)
+            .map_err(|e| SyncError::ServerUrl(e.to_string()))?,
+        client: build_client(&enrolment.server, options.request_timeout)?,
+        device_id: enrolment.device_id,
+        options: options.clone(),
+    };
     let mut batch_size = options.batch_size.max(1);
+    let mut in_flight: JoinSet<Sent> = JoinSet::new();
+    // Ids with a version in a request now; a later version of them waits for its answer.
+    let mut sending: HashSet<Uuid> = HashSet::new();
+    let mut versions_sending = 0;
+    let mut latest_server_time: Option<DateTime<Utc>> = None;
+    // After a failure no new request starts; those in flight are still answered and applied.
+    let mut failure: Option<SyncError> = None;
     loop {
-        let batch = queue.pending(batch_size)?;
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let body = signed_body(&enrolment.device_id, &batch, &key)?;
-        let response =
-            match upload_with_retry(&client, &url, &enrolment.device_id, &key, body, options).await
-            {
-                Ok(response) => response,
-                Err(SyncError::Refused(problem))
-                    if batch.len() > 1
-                        && matches!(
-                            problem.kind(),
-                            Some(ProblemKind::BodyTooLarge | ProblemKind::TooManyRecords)
-                        ) =>
-                {
-                    batch_size = batch.len() / 2;
-                    continue;
+        while failure.is_none() && in_flight.len() < options.in_flight.max(1) {
+            let batch = next_batch(queue, &sending, versions_sending, batch_size)?;
+            if batch.is_empty() {
+                break;
+            }
+            match signed_body(&route.device_id, &batch, &key) {
+                Ok(body) => {
+                    sending.extend(batch.iter().map(|pending| pending.record.id));
+                    versions_sending += batch.len();
+                    let signature = key.sign_body(&body);
+                    let route = route.clone();
+                    in_flight.spawn(async move {
+                        let answer = upload_with_retry(&route, body, &signature).await;
+                        (batch, answer)
+                    });
                 }
-                Err(error) => return Err(error),
-            };
-        let progressed = apply_results(queue, &batch, &response, summary)?;
-        queue.set_last_server_time(response.server_time)?;
-        if progressed == 0 {
-            return Err(SyncError::BadResponse(
-                "the server acknowledged none of the batch".into(),
-            ));
+                Err(error) => failure = Some(error),
+            }
+        }
+        let Some(joined) = in_flight.join_next().await else {
+            break;
+        };
+        let (batch, answer) =
+            joined.map_err(|e| SyncError::BadResponse(format!("upload task: {e}")))?;
+        for pending in &batch {
+            sending.remove(&pending.record.id);
+        }
+        versions_sending -= batch.len();
+        match answer {
+            Ok(response) => {
+                let progressed = apply_results(queue, &batch, &response, summary)?;
+                // Answers may arrive out of order; the server's clock only moves forward here.
+                if latest_server_time.is_none_or(|t| t < response.server_time) {
+                    latest_server_time = Some(response.server_time);
+                    queue.set_last_server_time(response.server_time)?;
+                }
+                if progressed == 0 {
+                    failure.get_or_insert(SyncError::BadResponse(
+                        "the server acknowledged none of the batch".into(),
+                    ));
+                }
+            }
+            Err(SyncError::Refused(problem))
+                if batch.len() > 1
+                    && matches!(
+                        problem.kind(),
+                        Some(ProblemKind::BodyTooLarge | ProblemKind::TooManyRecords)
+                    ) =>
+            {
+                // The batch stays pending and goes again, smaller.
+                batch_size = batch_size.min(batch.len() / 2);
+            }
+            Err(error) => {
+                failure.get_or_insert(error);
+            }
         }
     }
+    failure.map_or(Ok(()), Err)
+}
+
+/// The oldest pending versions not in a request now, leaving out every record that has a
+/// version in one (its later versions must not overtake it).
+fn next_batch(
+    queue: &Queue,
+    sending: &HashSet<Uuid>,
+    versions_sending: usize,
+    batch_size: usize,
+) -> Result<Vec<PendingRecord>, SyncError> {
+    if sending.is_empty() {
+        return Ok(queue.pending(batch_size)?);
+    }
+    // The versions in flight are still pending too; look past them.
+    let look_ahead = batch_size.saturating_add(versions_sending);
+    Ok(queue
+        .pending(look_ahead)?
+        .into_iter()
+        .filter(|pending| !sending.contains(&pending.record.id))
+        .take(batch_size)
+        .collect())
 }
 
 fn signed_body(
@@ -131,21 +214,19 @@ fn signed_body(
 }
 
 async fn upload_with_retry(
-    client: &Client,
-    url: &reqwest::Url,
-    device_id: &str,
-    key: &DeviceKey,
+    route: &Route,
     body: Vec<u8>,
-    options: &SyncOptions,
+    signature: &str,
 ) -> Result<UploadResponse, SyncError> {
-    let signature = key.sign_body(&body);
+    let options = &route.options;
     let mut backoff = Backoff::new(options.backoff_base, options.backoff_max);
     loop {
-        let request = client
-            .post(url.clone())
+        let request = route
+            .client
+            .post(route.url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(DEVICE_HEADER, device_id)
-            .header(SIGNATURE_HEADER, &signature)
+            .header(DEVICE_HEADER, &route.device_id)
+            .header(SIGNATURE_HEADER, signature)
             .body(body.clone());
         match send_json::<UploadResponse>(request).await {
             Ok(response) => return Ok(response),

@@ -329,9 +329,35 @@ impl World {
 
     /// A new tablet enrolled at a venue of `municipality`.
     pub async fn enrolled_tablet(&self, municipality: &str, venue: &str) -> Tablet {
+        self.enrolled_tablet_with(&self.server_config(), municipality, venue)
+            .await
+    }
+
+    /// A new tablet enrolled through `addr` (a proxy in front of the server), which it then
+    /// syncs through.
+    pub async fn enrolled_tablet_via(
+        &self,
+        addr: SocketAddr,
+        municipality: &str,
+        venue: &str,
+    ) -> Tablet {
+        let config = ServerConfig {
+            url: format!("https://{addr}"),
+            ca_cert_pem: Some(self.tls.ca_pem.clone()),
+        };
+        self.enrolled_tablet_with(&config, municipality, venue)
+            .await
+    }
+
+    async fn enrolled_tablet_with(
+        &self,
+        config: &ServerConfig,
+        municipality: &str,
+        venue: &str,
+    ) -> Tablet {
         let mut tablet = Tablet::new(venue);
         let code = self.issue_code(municipality, venue);
-        vrs_sync_client::enroll(&mut tablet.queue, &self.server_config(), &code)
+        vrs_sync_client::enroll(&mut tablet.queue, config, &code)
             .await
             .unwrap();
         tablet

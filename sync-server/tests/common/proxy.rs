@@ -26,6 +26,8 @@ pub struct FaultProxy {
     pub addr: SocketAddr,
     fault: Arc<AtomicU8>,
     seed: Arc<AtomicU64>,
+    /// Connections open now, and the most ever open at once.
+    open: Arc<(AtomicU64, AtomicU64)>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -35,7 +37,9 @@ impl FaultProxy {
         let addr = listener.local_addr().unwrap();
         let fault = Arc::new(AtomicU8::new(Fault::Pass as u8));
         let seed = Arc::new(AtomicU64::new(seed | 1));
-        let (fault_in, seed_in) = (Arc::clone(&fault), Arc::clone(&seed));
+        let open = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
+        let (fault_in, seed_in, open_in) =
+            (Arc::clone(&fault), Arc::clone(&seed), Arc::clone(&open));
         let task = tokio::spawn(async move {
             loop {
                 let Ok((inbound, _)) = listener.accept().await else {
@@ -43,11 +47,14 @@ impl FaultProxy {
                 };
                 let fault = fault_in.load(Ordering::SeqCst);
                 let roll = next(&seed_in);
+                let now_open = open_in.0.fetch_add(1, Ordering::SeqCst) + 1;
+                open_in.1.fetch_max(now_open, Ordering::SeqCst);
+                let open = Arc::clone(&open_in);
                 tokio::spawn(async move {
-                    let Ok(outbound) = TcpStream::connect(upstream).await else {
-                        return;
-                    };
-                    relay(inbound, outbound, fault, roll).await;
+                    if let Ok(outbound) = TcpStream::connect(upstream).await {
+                        relay(inbound, outbound, fault, roll).await;
+                    }
+                    open.0.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
@@ -55,8 +62,14 @@ impl FaultProxy {
             addr,
             fault,
             seed,
+            open,
             task,
         }
+    }
+
+    /// The most connections that were open at once.
+    pub fn most_open_at_once(&self) -> u64 {
+        self.open.1.load(Ordering::SeqCst)
     }
 
     pub fn set(&self, fault: Fault) {
