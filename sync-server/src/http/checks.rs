@@ -43,15 +43,24 @@ pub async fn check_all(
         .len()
         .div_ceil(workers())
         .max(MIN_RECORDS_PER_WORKER);
-    let mut tasks = Vec::new();
     let mut records = records.into_iter().enumerate().peekable();
+    let mut chunks: Vec<Vec<(usize, SignedRecord)>> = Vec::new();
     while records.peek().is_some() {
-        let chunk: Vec<(usize, SignedRecord)> = records.by_ref().take(chunk_len).collect();
+        chunks.push(records.by_ref().take(chunk_len).collect());
+    }
+    // All of a request's slots at once, in arrival order: requests then finish their checks
+    // one after another and each goes on to the writer while the next is checked, instead of
+    // all finishing together at the end with the writer idle meanwhile.
+    let wanted = chunks.len().min(workers());
+    let mut slots = Arc::clone(slots)
+        .acquire_many_owned(u32::try_from(wanted).unwrap_or(1))
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let mut tasks = Vec::new();
+    for chunk in chunks {
         let device = device.clone();
-        let slot = Arc::clone(slots)
-            .acquire_owned()
-            .await
-            .map_err(|e| failed(e.to_string()))?;
+        // Each worker gives its slot back when it is done.
+        let slot = slots.split(1);
         tasks.push(tokio::task::spawn_blocking(move || {
             let checked = check_chunk(chunk, &device, now);
             drop(slot);

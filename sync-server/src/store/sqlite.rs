@@ -20,16 +20,26 @@ pub const DB_FILE: &str = "vrs-server.sqlite3";
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// A second connection for the device lookup that authenticates every upload: in WAL mode
+    /// it reads the last commit while the writer is inside an ingest transaction, so one
+    /// request's check need not wait for another's store.
+    reader: Arc<Mutex<Connection>>,
 }
 
 impl SqliteStore {
     pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
         let dir = data_dir.to_path_buf();
-        let conn = tokio::task::spawn_blocking(move || open_blocking(&dir))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
+        let (conn, reader) = tokio::task::spawn_blocking(move || {
+            let conn = open_blocking(&dir)?;
+            let reader = Connection::open(dir.join(DB_FILE))?;
+            reader.busy_timeout(std::time::Duration::from_secs(10))?;
+            Ok::<_, StoreError>((conn, reader))
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            reader: Arc::new(Mutex::new(reader)),
         })
     }
 
@@ -39,7 +49,16 @@ impl SqliteStore {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Connection) -> Result<R, E> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
+        Self::call_on(&self.conn, work).await
+    }
+
+    async fn call_on<R, E, F>(conn: &Arc<Mutex<Connection>>, work: F) -> Result<R, E>
+    where
+        R: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<R, E> + Send + 'static,
+    {
+        let conn = Arc::clone(conn);
         tokio::task::spawn_blocking(move || {
             let mut guard = conn
                 .lock()
@@ -178,22 +197,21 @@ impl SqliteStore {
 
     pub async fn device(&self, device_id: &str) -> Result<Option<Device>, StoreError> {
         let device_id = device_id.to_string();
-        self.call(move |conn| {
+        Self::call_on(&self.reader, move |conn| {
             let row: Option<RawDevice> = conn
-                .query_row(
+                .prepare_cached(
                     "SELECT public_key, municipality, venue, enrolled_at, revoked_at
                      FROM devices WHERE device_id = ?1",
-                    [&device_id],
-                    |row| {
-                        Ok((
-                            row.get(0)?,
-                            row.get(1)?,
-                            row.get(2)?,
-                            row.get(3)?,
-                            row.get(4)?,
-                        ))
-                    },
-                )
+                )?
+                .query_row([&device_id], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                })
                 .optional()?;
             let Some((public_key, municipality, venue, enrolled_at, revoked_at)) = row else {
                 return Ok(None);
@@ -323,7 +341,7 @@ impl SqliteStore {
                     duplicate_dose: false,
                     after_server_correction: false,
                     record_json: &json,
-                    received_at: now,
+                    received_at: &to_db_text(now),
                 },
             )?;
             tx.commit()?;
@@ -475,21 +493,31 @@ pub(super) struct RowInsert<'a> {
     pub(super) duplicate_dose: bool,
     pub(super) after_server_correction: bool,
     pub(super) record_json: &'a str,
-    pub(super) received_at: DateTime<Utc>,
+    /// As stored ([`to_db_text`]).
+    pub(super) received_at: &'a str,
 }
+
+pub(super) const INSERT_ROW: &str =
+    "INSERT INTO records (id, version, content_hash, origin, state, device_id, signature,
+         ticket_municipality, ticket_number, dose, venue_municipality, status, vaccinated_at,
+         duplicate_dose, after_server_correction, record_json, received_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 pub(super) fn insert_row(
     tx: &rusqlite::Transaction<'_>,
     row: &RowInsert<'_>,
 ) -> Result<(), StoreError> {
+    let mut insert = tx.prepare_cached(INSERT_ROW)?;
+    insert_row_with(&mut insert, row)
+}
+
+/// [`insert_row`] with [`INSERT_ROW`] already prepared (a batch prepares it once).
+pub(super) fn insert_row_with(
+    insert: &mut rusqlite::Statement<'_>,
+    row: &RowInsert<'_>,
+) -> Result<(), StoreError> {
     let record = row.record;
-    tx.prepare_cached(
-        "INSERT INTO records (id, version, content_hash, origin, state, device_id, signature,
-             ticket_municipality, ticket_number, dose, venue_municipality, status, vaccinated_at,
-             duplicate_dose, after_server_correction, record_json, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    )?
-    .execute(params![
+    insert.execute(params![
         record.id.to_string(),
         record.version,
         row.content_hash,
@@ -506,7 +534,7 @@ pub(super) fn insert_row(
         row.duplicate_dose,
         row.after_server_correction,
         row.record_json,
-        to_db_text(row.received_at),
+        row.received_at,
     ])?;
     Ok(())
 }

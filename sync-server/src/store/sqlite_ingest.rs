@@ -10,7 +10,7 @@ use vrs_record::Uuid;
 
 use super::model::{Device, IngestResult, Origin, RowState, VerifiedRecord};
 use super::plan::{plan, results, DoseKey, Step, StoredRow};
-use super::sqlite::{insert_row, RowInsert};
+use super::sqlite::{insert_row_with, RowInsert, INSERT_ROW};
 use super::StoreError;
 use crate::time::to_db_text;
 
@@ -35,15 +35,17 @@ pub(super) fn ingest_batch(
     }
     let venue_municipality = device.municipality.to_string();
     let received_at = to_db_text(now);
+    // Prepared once for the batch: a cache lookup per row would hash the SQL text every time.
+    let mut insert = tx.prepare_cached(INSERT_ROW)?;
+    let mut conflict = tx.prepare_cached(
+        "INSERT INTO conflicts (id, version, content_hash, device_id, signature, record_json, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+    )?;
     for (verified, step) in records.iter().zip(&plan.steps) {
         match step {
             Step::AlreadyHad => {}
             Step::Conflict => {
-                tx.prepare_cached(
-                    "INSERT INTO conflicts (id, version, content_hash, device_id, signature, record_json, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
-                )?
-                .execute(params![
+                conflict.execute(params![
                     verified.record.id.to_string(),
                     verified.record.version,
                     verified.content_hash,
@@ -57,8 +59,8 @@ pub(super) fn ingest_batch(
                 state,
                 duplicate_dose,
                 after_server_correction,
-            } => insert_row(
-                tx,
+            } => insert_row_with(
+                &mut insert,
                 &RowInsert {
                     record: &verified.record,
                     content_hash: &verified.content_hash,
@@ -70,7 +72,7 @@ pub(super) fn ingest_batch(
                     duplicate_dose: *duplicate_dose,
                     after_server_correction: *after_server_correction,
                     record_json: &verified.record_json,
-                    received_at: now,
+                    received_at: &received_at,
                 },
             )?,
         }
