@@ -4,6 +4,7 @@
 //!
 //! `cargo bench -p vrs-server --bench ingest` (SQLite), or through
 //! `sync-server/scripts/with-postgres.sh cargo bench -p vrs-server --bench ingest` for both.
+//! Each simulated device keeps two requests in flight, as the tablet's client does.
 //! Every row is measured VRS_BENCH_RUNS times (default 5) and reported as medians;
 //! VRS_BENCH_ONLY=sqlite or postgres measures one store.
 #![allow(clippy::unwrap_used)]
@@ -123,23 +124,33 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
-/// Devices upload at once, each its bodies one after another. Returns (records/s, latencies).
-async fn server_ingest(
-    world: &World,
-    devices: &[SimDevice],
-    per_device: usize,
-) -> (f64, Vec<Duration>) {
-    let bodies = bodies(devices, per_device);
-    let url = format!("{}/v1/records", world.server.url());
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (sim, device_bodies) in devices.iter().zip(bodies) {
-        let client = raw_client(&world.tls);
-        let url = url.clone();
-        let device_id = sim.device.device_id.clone();
-        tasks.push(tokio::spawn(async move {
+/// Requests each simulated device keeps in flight: 2, as the tablet's client does
+/// (`SyncOptions::in_flight`), unless VRS_BENCH_IN_FLIGHT says otherwise.
+fn in_flight() -> usize {
+    env_count("VRS_BENCH_IN_FLIGHT", 2)
+}
+
+type Bodies = std::sync::Mutex<std::collections::VecDeque<(Vec<u8>, String)>>;
+
+/// One device's requests, sent by [`in_flight`] senders that each take the next body when their
+/// answer is in. Returns the latencies.
+async fn upload_device(
+    client: reqwest::Client,
+    url: String,
+    device_id: String,
+    bodies: Vec<(Vec<u8>, String)>,
+) -> Vec<Duration> {
+    let bodies: Arc<Bodies> = Arc::new(std::sync::Mutex::new(bodies.into()));
+    let mut senders = tokio::task::JoinSet::new();
+    for _ in 0..in_flight() {
+        let (client, url, device_id) = (client.clone(), url.clone(), device_id.clone());
+        let bodies = Arc::clone(&bodies);
+        senders.spawn(async move {
             let mut latencies = Vec::new();
-            for (body, signature) in device_bodies {
+            loop {
+                let Some((body, signature)) = bodies.lock().unwrap().pop_front() else {
+                    return latencies;
+                };
                 let sent = Instant::now();
                 let answer: UploadResponse = client
                     .post(&url)
@@ -159,8 +170,29 @@ async fn server_ingest(
                     .iter()
                     .all(|r| r.outcome == Outcome::Accepted));
             }
-            latencies
-        }));
+        });
+    }
+    senders.join_all().await.into_iter().flatten().collect()
+}
+
+/// Devices upload at once, each [`in_flight`] requests at a time. Returns (records/s, latencies).
+async fn server_ingest(
+    world: &World,
+    devices: &[SimDevice],
+    per_device: usize,
+) -> (f64, Vec<Duration>) {
+    let bodies = bodies(devices, per_device);
+    let url = format!("{}/v1/records", world.server.url());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (sim, device_bodies) in devices.iter().zip(bodies) {
+        let client = raw_client(&world.tls);
+        tasks.push(tokio::spawn(upload_device(
+            client,
+            url.clone(),
+            sim.device.device_id.clone(),
+            device_bodies,
+        )));
     }
     let mut latencies = Vec::new();
     for task in tasks {
@@ -353,11 +385,16 @@ async fn end_to_end(backend: Backend) -> Duration {
 
 /// Repetitions of every measurement (VRS_BENCH_RUNS, default 5); the tables give medians.
 fn runs() -> usize {
-    std::env::var("VRS_BENCH_RUNS")
+    env_count("VRS_BENCH_RUNS", 5)
+}
+
+/// A positive count from the environment, else `default`.
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
-        .unwrap_or(5)
+        .unwrap_or(default)
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -368,7 +405,7 @@ fn median(values: &mut [f64]) -> f64 {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let runs = runs();
-    println!("{runs} runs per row; medians (the ratio is the median of each run's server / ceiling, both measured back to back)");
+    println!("{runs} runs per row, {} requests in flight per device; medians (the ratio is the median of each run's server / ceiling, both measured back to back)", in_flight());
     println!();
     println!("| store | devices | server records/s | request median ms | request p95 ms | ceiling records/s | server / ceiling |");
     println!("| --- | --- | --- | --- | --- | --- | --- |");
