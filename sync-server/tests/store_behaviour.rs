@@ -498,3 +498,58 @@ async fn a_batch_is_stored_as_if_its_records_came_one_by_one() {
         );
     }
 }
+
+/// Batches that reach the store at once (on SQLite written together, in one transaction) are
+/// each answered, and a batch sent twice at once is stored once: accepted in one answer,
+/// already had in the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_are_each_stored_once() {
+    for backend in backends() {
+        let spec = StoreSpec::new(backend).await;
+        let store = spec.open().await;
+        let now = Utc::now();
+        setup(&store, now).await;
+        let (device, key) = enrolled(&store, CHIYODA, "tablet-c", now).await;
+        let batches: Vec<Vec<VerifiedRecord>> = (0..12)
+            .map(|_| {
+                (0..20)
+                    .map(|_| verified(&record(new_ticket(CHIYODA, 1), "tablet-c"), &key))
+                    .collect()
+            })
+            .collect();
+        let mut sent = batches.clone();
+        sent.push(batches[0].clone());
+        let tasks: Vec<_> = sent
+            .into_iter()
+            .map(|batch| {
+                let (store, device) = (store.clone(), device.clone());
+                tokio::spawn(async move {
+                    let ids: Vec<Uuid> = batch.iter().map(|v| v.record.id).collect();
+                    let results = store.ingest(&device, batch, now).await.unwrap();
+                    ids.into_iter().zip(results).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut outcomes: std::collections::HashMap<Uuid, Vec<Outcome>> = Default::default();
+        for task in tasks {
+            for (id, result) in task.await.unwrap() {
+                outcomes.entry(id).or_default().push(result.outcome);
+            }
+        }
+        for (index, batch) in batches.iter().enumerate() {
+            for verified in batch {
+                let mut got = outcomes[&verified.record.id].clone();
+                got.sort_by_key(|o| format!("{o:?}"));
+                let expected = if index == 0 {
+                    vec![Outcome::Accepted, Outcome::AlreadyHad]
+                } else {
+                    vec![Outcome::Accepted]
+                };
+                assert_eq!(got, expected, "{backend:?}");
+            }
+        }
+        let counts = store.counts().await.unwrap();
+        assert_eq!(counts.record_versions, 12 * 20, "{backend:?}");
+        assert_eq!(counts.conflicts, 0, "{backend:?}");
+    }
+}

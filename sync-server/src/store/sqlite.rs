@@ -10,7 +10,7 @@ use vrs_ticket::MunicipalityCode;
 
 use super::migrate::{self, Applied};
 use super::model::*;
-use super::sqlite_ingest::ingest_batch;
+use super::sqlite_ingest::{write_waiting, Job};
 use super::{parse_code, parse_record_json, status_text, EnrollError, StoreError};
 use crate::time::{from_db_text, to_db_text};
 
@@ -24,6 +24,8 @@ pub struct SqliteStore {
     /// it reads the last commit while the writer is inside an ingest transaction, so one
     /// request's check need not wait for another's store.
     reader: Arc<Mutex<Connection>>,
+    /// Batches waiting for the writer (see [`super::sqlite_ingest`]).
+    waiting: Arc<Mutex<Vec<Job>>>,
 }
 
 impl SqliteStore {
@@ -40,6 +42,7 @@ impl SqliteStore {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             reader: Arc::new(Mutex::new(reader)),
+            waiting: Arc::default(),
         })
     }
 
@@ -291,14 +294,26 @@ impl SqliteStore {
         records: Vec<VerifiedRecord>,
         now: DateTime<Utc>,
     ) -> Result<Vec<IngestResult>, StoreError> {
-        let device = device.clone();
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Job {
+            device: device.clone(),
+            records,
+            now,
+            reply,
+        };
+        self.waiting
+            .lock()
+            .map_err(|_| StoreError::Task("SQLite ingest queue lock poisoned".into()))?
+            .push(job);
+        let waiting = Arc::clone(&self.waiting);
         self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let results = ingest_batch(&tx, &device, &records, now)?;
-            tx.commit()?;
-            Ok(results)
+            write_waiting(conn, &waiting);
+            Ok::<_, StoreError>(())
         })
-        .await
+        .await?;
+        answer
+            .await
+            .map_err(|_| StoreError::Task("the SQLite writer dropped a batch".into()))?
     }
 
     pub async fn correct_record(

@@ -1,11 +1,16 @@
-//! A device's batch into SQLite, in the caller's write transaction: the rows the plan needs are
-//! read with one cached statement per id and per dose key, the batch is planned in memory
-//! ([`super::plan`]), then written with cached statements.
+//! Devices' batches into SQLite. Batches that wait for the writer while it commits are written
+//! together in its next transaction (one fsync for all; each batch behind its own savepoint, so
+//! a batch that fails is undone alone), and each is answered only after that commit. In a batch
+//! the rows the plan needs are read with one cached statement per id and per dose key, the
+//! batch is planned in memory ([`super::plan`]), then written with cached statements; a batch
+//! sees the rows of the batches before it in the same transaction, as if they were committed.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection, TransactionBehavior};
+use tokio::sync::oneshot;
 use vrs_record::Uuid;
 
 use super::model::{Device, IngestResult, Origin, RowState, VerifiedRecord};
@@ -17,8 +22,54 @@ use crate::time::to_db_text;
 const ROW_COLUMNS: &str = "id, version, content_hash, origin, state, status = 'active', \
      ticket_municipality, ticket_number, dose";
 
-pub(super) fn ingest_batch(
-    tx: &Transaction<'_>,
+/// A batch waiting for the writer, and where its answer goes.
+pub(super) struct Job {
+    pub(super) device: Device,
+    pub(super) records: Vec<VerifiedRecord>,
+    pub(super) now: DateTime<Utc>,
+    pub(super) reply: oneshot::Sender<Result<Vec<IngestResult>, StoreError>>,
+}
+
+/// Writes every waiting batch in one transaction and answers each. Called once per batch
+/// queued; a call that finds the queue empty has had its batch written by an earlier one.
+pub(super) fn write_waiting(conn: &mut Connection, waiting: &Mutex<Vec<Job>>) {
+    let jobs = match waiting.lock() {
+        Ok(mut queue) => std::mem::take(&mut *queue),
+        // Only a panic while pushing could poison it; its batches are lost with their callers.
+        Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+    };
+    if jobs.is_empty() {
+        return;
+    }
+    let mut answers = Vec::with_capacity(jobs.len());
+    let committed = (|| {
+        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for job in &jobs {
+            let savepoint = tx.savepoint()?;
+            let answer = ingest_batch(&savepoint, &job.device, &job.records, job.now);
+            // A failed batch's savepoint rolls back when dropped; the others stay.
+            if answer.is_ok() {
+                savepoint.commit()?;
+            }
+            answers.push(answer);
+        }
+        tx.commit()
+    })();
+    let mut answers = answers.into_iter();
+    for job in jobs {
+        let answer = match &committed {
+            Ok(()) => answers
+                .next()
+                .unwrap_or_else(|| Err(StoreError::Task("batch not written".into()))),
+            Err(e) => Err(StoreError::Task(format!("SQLite ingest transaction: {e}"))),
+        };
+        // The caller may have gone (its request was cancelled); nothing to tell then.
+        let _ = job.reply.send(answer);
+    }
+}
+
+fn ingest_batch(
+    tx: &Connection,
     device: &Device,
     records: &[VerifiedRecord],
     now: DateTime<Utc>,
@@ -81,10 +132,7 @@ pub(super) fn ingest_batch(
 }
 
 /// Every stored row of the batch's ids, and the active current or held rows of its dose keys.
-fn stored_rows(
-    tx: &Transaction<'_>,
-    records: &[VerifiedRecord],
-) -> Result<Vec<StoredRow>, StoreError> {
+fn stored_rows(tx: &Connection, records: &[VerifiedRecord]) -> Result<Vec<StoredRow>, StoreError> {
     let mut rows = Vec::new();
     let ids: HashSet<Uuid> = records.iter().map(|v| v.record.id).collect();
     {
