@@ -24,7 +24,10 @@ TRAIN_CAMERA="${TRAIN_CAMERA:-5000}"; TRAIN_CAMERA_SEED=1000000
 TRAIN_SCAN="${TRAIN_SCAN:-1200}";     TRAIN_SCAN_SEED=2000000
 VAL_CAMERA="${VAL_CAMERA:-400}";      VAL_CAMERA_SEED=3000000
 REC_MINUTES="${REC_MINUTES:-70}"; REC_EPOCHS="${REC_EPOCHS:-30}"
-DET_MINUTES="${DET_MINUTES:-15}"; DET_EPOCHS="${DET_EPOCHS:-30}"; DET_IMAGES="${DET_IMAGES:-4000}"
+DET_MINUTES="${DET_MINUTES:-45}"; DET_EPOCHS="${DET_EPOCHS:-30}"; DET_IMAGES="${DET_IMAGES:-4000}"
+# Tilted lines drawn up to 1 + DET_TILT_BOOST times as often; BCE weight 1 + DET_EDGE_WEIGHT at
+# the line's ends and around it (where the detector's misses are; 0 and 0: the plain loss).
+DET_TILT_BOOST="${DET_TILT_BOOST:-2}"; DET_EDGE_WEIGHT="${DET_EDGE_WEIGHT:-2}"
 CROP_IMAGES="${CROP_IMAGES:-100000}" # photos per set the reader cuts crops from
 SIM_CROPS="${SIM_CROPS:-2}" # simulated crops per training photo
 
@@ -56,7 +59,8 @@ wait
 prep --images "$work/val_camera" --name val_camera --crops-per-image 0 --seed 3 --det
 
 "$py" -m ocrline.train_detector --train "$work/det_train_camera.npz" "$work/det_train_scan.npz" \
-  --val "$work/det_val_camera.npz" --out "$work" --epochs "$DET_EPOCHS" --max-minutes "$DET_MINUTES" --threads "$threads"
+  --val "$work/det_val_camera.npz" --out "$work" --epochs "$DET_EPOCHS" --max-minutes "$DET_MINUTES" --threads "$threads" \
+  --tilt-boost "$DET_TILT_BOOST" --edge-weight "$DET_EDGE_WEIGHT"
 "$py" -m ocrline.export --work "$work" --models "$models" --only detector
 
 # The reader's own crops, cut with the new detector (the recognizer passed is only loaded).
