@@ -17,7 +17,6 @@ pub mod records;
 pub mod settings;
 pub mod state;
 pub mod sync;
-mod webview;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -79,7 +78,6 @@ pub fn run() {
             let state = AppState::new(dir, settings).with_latest_preview(latest);
             app.manage(Arc::new(state));
             app.manage(Arc::new(SyncAgent::default()));
-            webview::limit_caches(app);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
