@@ -250,15 +250,17 @@ fn preview_loop(
             continue;
         };
         let since = last.elapsed();
-        if since < min_gap {
+        let frame = if since < min_gap {
             // Too soon: wait out the gap, then send whatever is newest by then.
             std::thread::sleep(min_gap - since);
-            let frame = slot.take(Duration::ZERO).unwrap_or(frame);
-            send_preview(&frame, send, counters);
+            slot.take(Duration::ZERO).unwrap_or(frame)
         } else {
-            send_preview(&frame, send, counters);
-        }
+            frame
+        };
+        // The gap runs from the start of one send to the next, so encoding and sending a
+        // preview do not stretch it (a 30 ms encode at 20 fps would otherwise give 12.5 fps).
         last = Instant::now();
+        send_preview(&frame, send, counters);
     }
 }
 

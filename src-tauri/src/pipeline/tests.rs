@@ -157,6 +157,41 @@ fn previews_are_paced_and_carry_rising_frame_ids() {
 }
 
 #[test]
+fn a_slow_preview_send_does_not_lower_the_preview_rate_below_its_cap() {
+    let dir = folder(1);
+    let setting = FrameSourceSetting::Folder {
+        path: dir.path().into(),
+        fps: 120,
+        hold_frames: 1,
+    };
+    let (mut sinks, out) = sinks();
+    // Each send takes 40 ms (encoding and IPC on a busy tablet): within the 50 ms gap of 20 fps.
+    let mut record = sinks.preview;
+    sinks.preview = Box::new(move |bytes: Vec<u8>| {
+        std::thread::sleep(Duration::from_millis(40));
+        record(bytes);
+    });
+    let (run, _) = ScanRun::start(
+        1,
+        setting,
+        Box::new(SlowLabeller {
+            cost: Duration::ZERO,
+        }),
+        sinks,
+        RunOptions {
+            max_preview_fps: 20,
+            stats_every: Duration::from_secs(10),
+        },
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(2000));
+    run.stop();
+    let sent = out.previews.lock().unwrap().len();
+    // About 40 in 2 s; a gap counted from the end of each send would give about 22 (90 ms each).
+    assert!(sent >= 30, "{sent} previews in 2 s");
+}
+
+#[test]
 fn nothing_is_sent_after_stop_returns() {
     let dir = folder(2);
     let setting = FrameSourceSetting::Folder {
