@@ -126,15 +126,15 @@ fn a_slow_reader_drops_frames_and_each_verdict_names_its_own_frame() {
     assert!(stats.dropped > 0, "{stats:?}");
 }
 
-#[test]
-fn previews_are_paced_and_carry_rising_frame_ids() {
+/// Plays one image at 120 fps with an instant reader and 20 previews a second at most, for
+/// `seconds`; returns the frame ids of the previews sent.
+fn previews_sent_at_20_fps(sinks: Sinks, out: &Collected, seconds: f64) -> Vec<u64> {
     let dir = folder(1);
     let setting = FrameSourceSetting::Folder {
         path: dir.path().into(),
         fps: 120,
         hold_frames: 1,
     };
-    let (sinks, out) = sinks();
     let (run, _) = ScanRun::start(
         1,
         setting,
@@ -148,9 +148,16 @@ fn previews_are_paced_and_carry_rising_frame_ids() {
         },
     )
     .unwrap();
-    std::thread::sleep(Duration::from_millis(1000));
+    std::thread::sleep(Duration::from_secs_f64(seconds));
     run.stop();
     let ids = out.previews.lock().unwrap().clone();
+    ids
+}
+
+#[test]
+fn previews_are_paced_and_carry_rising_frame_ids() {
+    let (sinks, out) = sinks();
+    let ids = previews_sent_at_20_fps(sinks, &out, 1.0);
     // 20 per second at most (a little slack for the first one), far fewer than the 120 frames.
     assert!((10..=22).contains(&ids.len()), "{} previews", ids.len());
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
@@ -158,12 +165,6 @@ fn previews_are_paced_and_carry_rising_frame_ids() {
 
 #[test]
 fn a_slow_preview_send_does_not_lower_the_preview_rate_below_its_cap() {
-    let dir = folder(1);
-    let setting = FrameSourceSetting::Folder {
-        path: dir.path().into(),
-        fps: 120,
-        hold_frames: 1,
-    };
     let (mut sinks, out) = sinks();
     // Each send takes 40 ms (encoding and IPC on a busy tablet): within the 50 ms gap of 20 fps.
     let mut record = sinks.preview;
@@ -171,22 +172,7 @@ fn a_slow_preview_send_does_not_lower_the_preview_rate_below_its_cap() {
         std::thread::sleep(Duration::from_millis(40));
         record(bytes);
     });
-    let (run, _) = ScanRun::start(
-        1,
-        setting,
-        Box::new(SlowLabeller {
-            cost: Duration::ZERO,
-        }),
-        sinks,
-        RunOptions {
-            max_preview_fps: 20,
-            stats_every: Duration::from_secs(10),
-        },
-    )
-    .unwrap();
-    std::thread::sleep(Duration::from_millis(2000));
-    run.stop();
-    let sent = out.previews.lock().unwrap().len();
+    let sent = previews_sent_at_20_fps(sinks, &out, 2.0).len();
     // About 40 in 2 s; a gap counted from the end of each send would give about 22 (90 ms each).
     assert!(sent >= 30, "{sent} previews in 2 s");
 }
