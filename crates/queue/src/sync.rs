@@ -3,9 +3,12 @@
 //! Each version is acknowledged on its own, so an acknowledgement for an older version can
 //! never mark a later correction as synced, and never changes any payload.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
+use uuid::Uuid;
 use vrs_record::VaccinationRecord;
 
 use crate::audit;
@@ -45,35 +48,45 @@ impl Queue {
     /// A version whose row fails authentication is left out here (it cannot be uploaded);
     /// `verify` and `list` report it.
     pub fn pending(&self, limit: usize) -> Result<Vec<PendingRecord>> {
+        self.pending_except(limit, &HashSet::new())
+    }
+
+    /// Like [`Queue::pending`], leaving out every version of the records in `skip` (those with
+    /// a version in a request now) before anything is decrypted, so a sync client with
+    /// requests in flight does not open their versions again.
+    pub fn pending_except(&self, limit: usize, skip: &HashSet<Uuid>) -> Result<Vec<PendingRecord>> {
+        // The partial index `versions_pending` yields rows in `seq` order, so rows are read
+        // only until `limit` versions are taken.
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, version, voided, sealed, queued_ms FROM versions
-             WHERE synced_ms IS NULL AND quarantine IS NULL ORDER BY seq LIMIT ?1",
+             WHERE synced_ms IS NULL AND quarantine IS NULL ORDER BY seq",
         )?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map([limit], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, u32>(1)?,
-                    row.get::<_, bool>(2)?,
-                    row.get::<_, Vec<u8>>(3)?,
-                    row.get::<_, i64>(4)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(id, version, voided, sealed, queued_ms)| {
-                open_version(
-                    &self.keys, &id, version, voided, &sealed, queued_ms, None, None,
-                )
-                .ok()
-            })
-            .map(|view| PendingRecord {
-                record: view.record,
-                queued_at: view.queued_at,
-            })
-            .collect())
+        let mut rows = stmt.query([])?;
+        let mut found = Vec::new();
+        while found.len() < limit {
+            let Some(row) = rows.next()? else { break };
+            let id: String = row.get(0)?;
+            if Uuid::parse_str(&id).is_ok_and(|uuid| skip.contains(&uuid)) {
+                continue;
+            }
+            let opened = open_version(
+                &self.keys,
+                &id,
+                row.get(1)?,
+                row.get(2)?,
+                &row.get::<_, Vec<u8>>(3)?,
+                row.get(4)?,
+                None,
+                None,
+            );
+            if let Ok(view) = opened {
+                found.push(PendingRecord {
+                    record: view.record,
+                    queued_at: view.queued_at,
+                });
+            }
+        }
+        Ok(found)
     }
 
     fn version_flags(&self, id: &str, version: u32) -> Result<(Option<i64>, bool)> {

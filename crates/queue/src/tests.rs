@@ -494,3 +494,36 @@ fn a_batch_is_stored_whole_or_not_at_all() {
     assert_eq!(queue.list(&Filter::default()).unwrap().records.len(), 50);
     assert!(queue.verify().unwrap().is_ok());
 }
+
+#[test]
+fn pending_except_leaves_out_every_version_of_the_records_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut queue = new_queue(dir.path());
+    let first = queue.add(ticket(1, 1), evidence(), None).unwrap();
+    let second = queue.add(ticket(1, 2), evidence(), None).unwrap();
+    let third = queue.add(ticket(1, 3), evidence(), None).unwrap();
+    // The first record has two pending versions; both must wait while it is in flight.
+    queue
+        .correct(&first.id.to_string(), "lot", "FB9999", "ロット番号の誤り")
+        .unwrap();
+    let in_flight = std::collections::HashSet::from([first.id]);
+    let ids = |pending: Vec<crate::PendingRecord>| -> Vec<_> {
+        pending
+            .iter()
+            .map(|p| (p.record.id, p.record.version))
+            .collect()
+    };
+    assert_eq!(
+        ids(queue.pending_except(10, &in_flight).unwrap()),
+        vec![(second.id, 1), (third.id, 1)]
+    );
+    // The limit counts versions taken, not rows passed over.
+    assert_eq!(
+        ids(queue.pending_except(1, &in_flight).unwrap()),
+        vec![(second.id, 1)]
+    );
+    assert_eq!(
+        ids(queue.pending(10).unwrap()),
+        vec![(first.id, 1), (second.id, 1), (third.id, 1), (first.id, 2)]
+    );
+}

@@ -110,20 +110,20 @@ async fn run(
     let mut in_flight: JoinSet<Sent> = JoinSet::new();
     // Ids with a version in a request now; a later version of them waits for its answer.
     let mut sending: HashSet<Uuid> = HashSet::new();
-    let mut versions_sending = 0;
     let mut latest_server_time: Option<DateTime<Utc>> = None;
     // After a failure no new request starts; those in flight are still answered and applied.
     let mut failure: Option<SyncError> = None;
     loop {
         while failure.is_none() && in_flight.len() < options.in_flight.max(1) {
-            let batch = next_batch(queue, &sending, versions_sending, batch_size)?;
+            // Records with a version in a request now are left out: their later versions
+            // must not overtake it.
+            let batch = queue.pending_except(batch_size, &sending)?;
             if batch.is_empty() {
                 break;
             }
             match signed_body(&route.device_id, &batch, &key) {
                 Ok(body) => {
                     sending.extend(batch.iter().map(|pending| pending.record.id));
-                    versions_sending += batch.len();
                     let signature = key.sign_body(&body);
                     let route = route.clone();
                     in_flight.spawn(async move {
@@ -142,7 +142,6 @@ async fn run(
         for pending in &batch {
             sending.remove(&pending.record.id);
         }
-        versions_sending -= batch.len();
         match answer {
             Ok(response) => {
                 let progressed = apply_results(queue, &batch, &response, summary)?;
@@ -173,27 +172,6 @@ async fn run(
         }
     }
     failure.map_or(Ok(()), Err)
-}
-
-/// The oldest pending versions not in a request now, leaving out every record that has a
-/// version in one (its later versions must not overtake it).
-fn next_batch(
-    queue: &Queue,
-    sending: &HashSet<Uuid>,
-    versions_sending: usize,
-    batch_size: usize,
-) -> Result<Vec<PendingRecord>, SyncError> {
-    if sending.is_empty() {
-        return Ok(queue.pending(batch_size)?);
-    }
-    // The versions in flight are still pending too; look past them.
-    let look_ahead = batch_size.saturating_add(versions_sending);
-    Ok(queue
-        .pending(look_ahead)?
-        .into_iter()
-        .filter(|pending| !sending.contains(&pending.record.id))
-        .take(batch_size)
-        .collect())
 }
 
 fn signed_body(
