@@ -6,7 +6,8 @@
 //! `sync-server/scripts/with-postgres.sh cargo bench -p vrs-server --bench ingest` for both.
 //! Each simulated device keeps two requests in flight, as the tablet's client does.
 //! Every row is measured VRS_BENCH_RUNS times (default 5) and reported as medians;
-//! VRS_BENCH_ONLY=sqlite or postgres measures one store.
+//! VRS_BENCH_ONLY=sqlite or postgres measures one store. The server CPU column is the server
+//! process's user + system time over a run divided by its records (robust to other load).
 #![allow(clippy::unwrap_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -175,14 +176,31 @@ async fn upload_device(
     senders.join_all().await.into_iter().flatten().collect()
 }
 
-/// Devices upload at once, each [`in_flight`] requests at a time. Returns (records/s, latencies).
+/// Clock ticks per second in /proc's CPU times (USER_HZ, 100 on Linux).
+const USER_HZ: f64 = 100.0;
+
+/// CPU time (user + system, all threads) the process has used so far, from /proc; None where
+/// unreadable.
+fn process_cpu(pid: Option<u32>) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime: fields 14 and 15 of the line, 12th and 13th after the name.
+    let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_secs_f64(ticks as f64 / USER_HZ))
+}
+
+/// Devices upload at once, each [`in_flight`] requests at a time. Returns (records/s, latencies,
+/// server CPU µs per record).
 async fn server_ingest(
     world: &World,
     devices: &[SimDevice],
     per_device: usize,
-) -> (f64, Vec<Duration>) {
+) -> (f64, Vec<Duration>, Option<f64>) {
     let bodies = bodies(devices, per_device);
     let url = format!("{}/v1/records", world.server.url());
+    let pid = world.server.pid();
+    let cpu_before = process_cpu(pid);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (sim, device_bodies) in devices.iter().zip(bodies) {
@@ -199,11 +217,12 @@ async fn server_ingest(
         latencies.extend(task.await.unwrap());
     }
     let elapsed = started.elapsed();
+    let records = (devices.len() * per_device) as f64;
+    let cpu_per_record = process_cpu(pid)
+        .zip(cpu_before)
+        .map(|(after, before)| (after - before).as_secs_f64() * 1e6 / records);
     latencies.sort();
-    (
-        (devices.len() * per_device) as f64 / elapsed.as_secs_f64(),
-        latencies,
-    )
+    (records / elapsed.as_secs_f64(), latencies, cpu_per_record)
 }
 
 /// The same rows straight into the same database, one transaction per batch, same durability,
@@ -407,8 +426,8 @@ async fn main() {
     let runs = runs();
     println!("{runs} runs per row, {} requests in flight per device; medians (the ratio is the median of each run's server / ceiling, both measured back to back)", in_flight());
     println!();
-    println!("| store | devices | server records/s | request median ms | request p95 ms | ceiling records/s | server / ceiling |");
-    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    println!("| store | devices | server records/s | request median ms | request p95 ms | ceiling records/s | server / ceiling | server CPU µs/record |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut end_to_end_rows = Vec::new();
     // VRS_BENCH_ONLY=sqlite|postgres measures one store only.
     let only = std::env::var("VRS_BENCH_ONLY").ok();
@@ -428,9 +447,11 @@ async fn main() {
             let per_device = RECORDS_PER_CONFIG / count;
             let (mut rates, mut ceilings, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
             let mut latencies = Vec::new();
+            let mut cpu = Vec::new();
             for _ in 0..runs {
-                let (rate, run_latencies) =
+                let (rate, run_latencies, run_cpu) =
                     server_ingest(&world, &devices[..count], per_device).await;
+                cpu.extend(run_cpu);
                 let ceiling = ceiling(&world.store, &devices[..count], per_device).await;
                 rates.push(rate);
                 ceilings.push(ceiling);
@@ -438,8 +459,13 @@ async fn main() {
                 latencies.extend(run_latencies);
             }
             latencies.sort();
+            let cpu = if cpu.is_empty() {
+                "–".to_string()
+            } else {
+                format!("{:.1}", median(&mut cpu))
+            };
             println!(
-                "| {backend:?} | {count} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} % |",
+                "| {backend:?} | {count} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} % | {cpu} |",
                 median(&mut rates),
                 percentile(&latencies, 0.5).as_secs_f64() * 1e3,
                 percentile(&latencies, 0.95).as_secs_f64() * 1e3,
