@@ -10,8 +10,8 @@ use vrs_ticket::MunicipalityCode;
 
 use super::migrate::{self, Applied};
 use super::model::*;
-use super::sqlite_ingest::{write_waiting, Job};
-use super::{parse_code, parse_record_json, status_text, EnrollError, StoreError};
+use super::sqlite_ingest::{insert_row_with, write_waiting, Job};
+use super::{parse_code, parse_record_json, EnrollError, StoreError};
 use crate::time::{from_db_text, to_db_text};
 
 /// File name of the database inside the data directory.
@@ -524,34 +524,6 @@ pub(super) fn insert_row(
 ) -> Result<(), StoreError> {
     let mut insert = tx.prepare_cached(INSERT_ROW)?;
     insert_row_with(&mut insert, row)
-}
-
-/// [`insert_row`] with [`INSERT_ROW`] already prepared (a batch prepares it once).
-pub(super) fn insert_row_with(
-    insert: &mut rusqlite::Statement<'_>,
-    row: &RowInsert<'_>,
-) -> Result<(), StoreError> {
-    let record = row.record;
-    insert.execute(params![
-        record.id.to_string(),
-        record.version,
-        row.content_hash,
-        row.origin.as_str(),
-        row.state.as_str(),
-        row.device_id,
-        row.signature,
-        record.ticket.municipality().to_string(),
-        record.ticket.number(),
-        record.dose,
-        row.venue_municipality,
-        status_text(record),
-        to_db_text(record.vaccinated_at.with_timezone(&Utc)),
-        row.duplicate_dose,
-        row.after_server_correction,
-        row.record_json,
-        row.received_at,
-    ])?;
-    Ok(())
 }
 
 /// public_key, municipality, venue, enrolled_at, revoked_at

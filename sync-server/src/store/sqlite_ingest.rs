@@ -6,7 +6,7 @@
 //! sees the rows of the batches before it in the same transaction, as if they were committed.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, TransactionBehavior};
@@ -15,8 +15,8 @@ use vrs_record::Uuid;
 
 use super::model::{Device, IngestResult, Origin, RowState, VerifiedRecord};
 use super::plan::{plan, results, DoseKey, Step, StoredRow};
-use super::sqlite::{insert_row_with, RowInsert, INSERT_ROW};
-use super::StoreError;
+use super::sqlite::{RowInsert, INSERT_ROW};
+use super::{status_text, StoreError};
 use crate::time::to_db_text;
 
 const ROW_COLUMNS: &str = "id, version, content_hash, origin, state, status = 'active', \
@@ -86,12 +86,11 @@ fn ingest_batch(
     }
     let venue_municipality = device.municipality.to_string();
     let received_at = to_db_text(now);
-    // Prepared once for the batch: a cache lookup per row would hash the SQL text every time.
-    let mut insert = tx.prepare_cached(INSERT_ROW)?;
     let mut conflict = tx.prepare_cached(
         "INSERT INTO conflicts (id, version, content_hash, device_id, signature, record_json, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
     )?;
+    let mut rows = Vec::with_capacity(records.len());
     for (verified, step) in records.iter().zip(&plan.steps) {
         match step {
             Step::AlreadyHad => {}
@@ -110,25 +109,113 @@ fn ingest_batch(
                 state,
                 duplicate_dose,
                 after_server_correction,
-            } => insert_row_with(
-                &mut insert,
-                &RowInsert {
-                    record: &verified.record,
-                    content_hash: &verified.content_hash,
-                    origin: Origin::Device,
-                    state: *state,
-                    device_id: Some(&device.device_id),
-                    signature: Some(&verified.signature),
-                    venue_municipality: &venue_municipality,
-                    duplicate_dose: *duplicate_dose,
-                    after_server_correction: *after_server_correction,
-                    record_json: &verified.record_json,
-                    received_at: &received_at,
-                },
-            )?,
+            } => rows.push(RowInsert {
+                record: &verified.record,
+                content_hash: &verified.content_hash,
+                origin: Origin::Device,
+                state: *state,
+                device_id: Some(&device.device_id),
+                signature: Some(&verified.signature),
+                venue_municipality: &venue_municipality,
+                duplicate_dose: *duplicate_dose,
+                after_server_correction: *after_server_correction,
+                record_json: &verified.record_json,
+                received_at: &received_at,
+            }),
         }
     }
+    insert_rows(tx, &rows)?;
     Ok(results(&plan, records))
+}
+
+/// Rows per INSERT statement, largest first: a batch is written with few statement runs (each
+/// run costs a statement reset and SQLite's setup of the CHECK constraints' IN lists), from at
+/// most three cached statements.
+const ROWS_PER_INSERT: [usize; 3] = [64, 8, 1];
+
+/// Inserts the rows with multi-row INSERTs of [`ROWS_PER_INSERT`] rows.
+fn insert_rows(tx: &Connection, rows: &[RowInsert<'_>]) -> Result<(), StoreError> {
+    let mut rest = rows;
+    static SQL: OnceLock<Vec<String>> = OnceLock::new();
+    let sql = SQL.get_or_init(|| ROWS_PER_INSERT.iter().map(|&n| insert_sql(n)).collect());
+    for (size, sql) in ROWS_PER_INSERT.into_iter().zip(sql) {
+        if rest.len() < size {
+            continue;
+        }
+        let mut insert = tx.prepare_cached(sql)?;
+        while rest.len() >= size {
+            let (now, later) = rest.split_at(size);
+            for (i, row) in now.iter().enumerate() {
+                bind_row(&mut insert, 1 + i * ROW_PARAMS, row)?;
+            }
+            insert.raw_execute()?;
+            rest = later;
+        }
+    }
+    Ok(())
+}
+
+/// [`INSERT_ROW`] with `rows` rows of numbered parameters.
+fn insert_sql(rows: usize) -> String {
+    let columns = INSERT_ROW
+        .split_once("VALUES")
+        .map_or(INSERT_ROW, |(columns, _)| columns);
+    let mut sql = format!("{columns}VALUES ");
+    for row in 0..rows {
+        let params: Vec<String> = (1..=ROW_PARAMS)
+            .map(|column| format!("?{}", row * ROW_PARAMS + column))
+            .collect();
+        let separator = if row == 0 { "" } else { ", " };
+        sql.push_str(&format!("{separator}({})", params.join(", ")));
+    }
+    sql
+}
+
+/// [`insert_row`] with [`INSERT_ROW`] already prepared (a batch prepares it once).
+pub(super) fn insert_row_with(
+    insert: &mut rusqlite::Statement<'_>,
+    row: &RowInsert<'_>,
+) -> Result<(), StoreError> {
+    bind_row(insert, 1, row)?;
+    insert.raw_execute()?;
+    Ok(())
+}
+
+/// Columns bound per row by [`bind_row`].
+pub(super) const ROW_PARAMS: usize = 17;
+
+/// Binds a row's [`ROW_PARAMS`] values to the parameters from `first` (one-based) on, in the
+/// column order of [`INSERT_ROW`].
+pub(super) fn bind_row(
+    insert: &mut rusqlite::Statement<'_>,
+    first: usize,
+    row: &RowInsert<'_>,
+) -> rusqlite::Result<()> {
+    let record = row.record;
+    let mut id = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let values: [&dyn rusqlite::ToSql; ROW_PARAMS] = [
+        &&*record.id.hyphenated().encode_lower(&mut id),
+        &record.version,
+        &row.content_hash,
+        &row.origin.as_str(),
+        &row.state.as_str(),
+        &row.device_id,
+        &row.signature,
+        &record.ticket.municipality().to_string(),
+        &record.ticket.number(),
+        &record.dose,
+        &row.venue_municipality,
+        &status_text(record),
+        &to_db_text(record.vaccinated_at.with_timezone(&Utc)),
+        &row.duplicate_dose,
+        &row.after_server_correction,
+        &row.record_json,
+        &row.received_at,
+    ];
+    for (offset, value) in values.into_iter().enumerate() {
+        insert.raw_bind_parameter(first + offset, value)?;
+    }
+    Ok(())
 }
 
 /// Every stored row of the batch's ids, and the active current or held rows of its dose keys.
