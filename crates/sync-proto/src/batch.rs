@@ -41,9 +41,47 @@ pub fn verify_records_batch(
 
 /// Hex to the 64 signature bytes; a signature of another length can never verify.
 fn decode_signature(hex_text: &str) -> Result<[u8; SIGNATURE_LEN], SignatureError> {
-    let bytes = hex::decode(hex_text).map_err(|_| SignatureError::NotHex)?;
-    <[u8; SIGNATURE_LEN]>::try_from(bytes.as_slice()).map_err(|_| SignatureError::Invalid)
+    let text = hex_text.as_bytes();
+    if text.len() != 2 * SIGNATURE_LEN {
+        // Rare: tell text that is no hex at all from hex of the wrong length.
+        let bytes = hex::decode(hex_text).map_err(|_| SignatureError::NotHex)?;
+        return <[u8; SIGNATURE_LEN]>::try_from(bytes.as_slice())
+            .map_err(|_| SignatureError::Invalid);
+    }
+    // Straight into the array: no allocation, one table look-up per digit.
+    let mut out = [0u8; SIGNATURE_LEN];
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        let (high, low) = (
+            HEX_VALUE[usize::from(pair[0])],
+            HEX_VALUE[usize::from(pair[1])],
+        );
+        if high == NOT_HEX || low == NOT_HEX {
+            return Err(SignatureError::NotHex);
+        }
+        *byte = (high << 4) | low;
+    }
+    Ok(out)
 }
+
+/// Marks a byte that is no hex digit in [`HEX_VALUE`].
+const NOT_HEX: u8 = 0xff;
+
+/// The value of each byte as a hex digit (either case), or [`NOT_HEX`].
+const HEX_VALUE: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// True when there is at least one well-formed signature and all of them verify as a batch.
 /// False means only that some signature may be bad; the caller then checks each alone.
@@ -136,6 +174,32 @@ mod tests {
         assert!(check(&[1, 2, 3], &records, &signatures)
             .iter()
             .all(Result::is_err));
+    }
+
+    #[test]
+    fn signatures_decode_as_the_hex_crate_does() {
+        let good = hex::encode((0..64u8).map(|b| b.wrapping_mul(37)).collect::<Vec<u8>>());
+        let upper = good.to_uppercase();
+        let mut not_hex = good.clone();
+        not_hex.replace_range(10..11, "g");
+        let mut non_ascii = good.clone();
+        non_ascii.replace_range(0..3, "é0");
+        for text in [
+            good,
+            upper,
+            not_hex,
+            non_ascii,
+            "ab".repeat(63),
+            "zz".into(),
+        ] {
+            let expected = match hex::decode(&text) {
+                Err(_) => Err(SignatureError::NotHex),
+                Ok(bytes) => {
+                    <[u8; SIGNATURE_LEN]>::try_from(bytes).map_err(|_| SignatureError::Invalid)
+                }
+            };
+            assert_eq!(decode_signature(&text), expected, "{text}");
+        }
     }
 
     #[test]
