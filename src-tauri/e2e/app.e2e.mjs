@@ -112,9 +112,10 @@ function descendants(root) {
   return out;
 }
 
-function rssKb(pid) {
+/** A line of /proc/PID/status in kB: VmRSS, or its parts RssAnon (heaps), RssFile, RssShmem. */
+function statusKb(pid, field = "VmRSS") {
   try {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : 0;
   } catch {
     return 0;
@@ -346,8 +347,11 @@ async function main() {
         const web = pids.filter((p) => commName(p).startsWith("WebKitWebProces"));
         samples.push({
           t: Math.round((Date.now() - t0) / 1000),
-          app_kb: app.reduce((a, p) => a + rssKb(p), 0),
-          web_kb: web.reduce((a, p) => a + rssKb(p), 0),
+          app_kb: app.reduce((a, p) => a + statusKb(p), 0),
+          web_kb: web.reduce((a, p) => a + statusKb(p), 0),
+          // Which part grows: heaps (anonymous) or shared memory (graphics, IPC buffers).
+          web_anon_kb: web.reduce((a, p) => a + statusKb(p, "RssAnon"), 0),
+          web_shmem_kb: web.reduce((a, p) => a + statusKb(p, "RssShmem"), 0),
         });
         await sleep(Math.min(30000, Math.max(2000, (SOAK_SECONDS * 1000) / 60)));
       }
@@ -355,7 +359,12 @@ async function main() {
       // The last minute of previews drawn (distinct frames).
       const times = await wd.execute("const t = window.__vrs.previewTimes; return t.filter(x => x > t.at(-1) - 60000)");
       const previewSpan = (times.at(-1) - times[0]) / 1000;
+      // What the page holds at the end: elements and IPC callbacks must not pile up.
+      const page = await wd.execute(
+        "return { elements: document.getElementsByTagName('*').length, callbacks: window.__TAURI_INTERNALS__?.callbacks?.size ?? null }",
+      );
       metrics.soak = {
+        page,
         seconds: SOAK_SECONDS,
         transport: process.env.VRS_PREVIEW_TRANSPORT ?? "channel",
         camera_fps: CAMERA_FPS,

@@ -41,6 +41,13 @@ for (const file of process.argv.slice(2)) {
         `${mb(last.app_kb)} + ${mb(last.web_kb)} MiB at ${last.t} s, peak ${mb(peak)} MiB`,
       `  trend after the first minute: app ${trend("app_kb")}`,
       `                                web ${trend("web_kb")}`,
+      ...(settled[0]?.web_anon_kb !== undefined
+        ? [
+            `                                web heaps (RssAnon) ${trend("web_anon_kb")}`,
+            `                                web shared (RssShmem) ${trend("web_shmem_kb")}`,
+            `  page at the end: ${JSON.stringify(s.page)}`,
+          ]
+        : []),
       `  first pass (e2e): p50 ${m.scan.latency_p50_ms} ms, p95 ${m.scan.latency_p95_ms} ms, preview ${m.scan.preview_fps.toFixed(1)} fps`,
     ].join("\n"),
   );

@@ -37,23 +37,32 @@ fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
     Ok(dir)
 }
 
-/// `preview://localhost/latest`: the newest preview JPEG, for the protocol transport.
-fn preview_response(latest: &LatestPreview) -> Response<Vec<u8>> {
-    let jpeg = lock(latest).clone();
+/// `preview://localhost/latest?after=ID`: the newest preview JPEG, for the protocol transport;
+/// 204 when it is not newer than frame `ID` (the one the page already has), so polling does
+/// not carry the same JPEG again.
+fn preview_response(latest: &LatestPreview, query: Option<&str>) -> Response<Vec<u8>> {
+    let after = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("after="))
+        .and_then(|id| id.parse::<u64>().ok())
+        .unwrap_or(0);
     let builder = Response::builder()
         .header("Cache-Control", "no-store")
         .header("Access-Control-Allow-Origin", "*")
         // The page's origin differs from the protocol's: let it read the frame id.
         .header("Access-Control-Expose-Headers", "X-Frame-Id");
-    let response = match jpeg {
-        Some(bytes) => builder
+    let frame = lock(latest).clone();
+    // The first 8 bytes are the frame id; the UI gets it as a header.
+    let newer = frame.as_deref().and_then(|bytes| {
+        let id = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+        (id > after).then(|| (id, bytes[8..].to_vec()))
+    });
+    let response = match newer {
+        Some((id, jpeg)) => builder
             .header("Content-Type", "image/jpeg")
-            // The first 8 bytes are the frame id; the UI gets it as a header.
-            .header(
-                "X-Frame-Id",
-                u64::from_le_bytes(bytes[..8].try_into().unwrap_or([0; 8])).to_string(),
-            )
-            .body(bytes[8..].to_vec()),
+            .header("X-Frame-Id", id.to_string())
+            .body(jpeg),
         None => builder.status(StatusCode::NO_CONTENT).body(Vec::new()),
     };
     response.unwrap_or_else(|_| Response::new(Vec::new()))
@@ -69,8 +78,8 @@ pub fn run() {
     let latest: LatestPreview = Arc::default();
     let for_protocol = Arc::clone(&latest);
     let result = tauri::Builder::default()
-        .register_uri_scheme_protocol("preview", move |_ctx, _request| {
-            preview_response(&for_protocol)
+        .register_uri_scheme_protocol("preview", move |_ctx, request| {
+            preview_response(&for_protocol, request.uri().query())
         })
         .setup(move |app| {
             let dir = data_dir(app)?;
@@ -112,5 +121,45 @@ pub fn run() {
     if let Err(e) = result {
         eprintln!("vrs-app: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(id: u64, jpeg: &[u8]) -> LatestPreview {
+        let latest: LatestPreview = Arc::default();
+        let mut bytes = id.to_le_bytes().to_vec();
+        bytes.extend_from_slice(jpeg);
+        *lock(&latest) = Some(Arc::new(bytes));
+        latest
+    }
+
+    #[test]
+    fn the_preview_protocol_sends_a_frame_only_when_it_is_newer() {
+        let latest = frame(7, b"jpeg");
+        let first = preview_response(&latest, None);
+        assert_eq!(first.status(), StatusCode::OK);
+        assert_eq!(first.headers()["X-Frame-Id"], "7");
+        assert_eq!(first.body().as_slice(), b"jpeg");
+        assert_eq!(
+            preview_response(&latest, Some("after=6")).status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            preview_response(&latest, Some("after=7")).status(),
+            StatusCode::NO_CONTENT
+        );
+        // A malformed query is read as "nothing yet".
+        assert_eq!(
+            preview_response(&latest, Some("after=x")).status(),
+            StatusCode::OK
+        );
+        let empty: LatestPreview = Arc::default();
+        assert_eq!(
+            preview_response(&empty, None).status(),
+            StatusCode::NO_CONTENT
+        );
     }
 }

@@ -129,7 +129,7 @@ export function scanScreen(ctx: Ctx): Screen {
   const showJpeg = (bytes: ArrayBuffer) => {
     if (bytes.byteLength < 8) return;
     const id = Number(new DataView(bytes).getBigUint64(0, true));
-    painter.show(new Blob([bytes.slice(8)], { type: "image/jpeg" }), id);
+    painter.show(new Blob([new Uint8Array(bytes, 8)], { type: "image/jpeg" }), id);
   };
 
   const pullFrom = (url: string) => {
@@ -140,7 +140,8 @@ export function scanScreen(ctx: Ctx): Screen {
       if (!running) return;
       let waitMs = 0;
       try {
-        const r = await fetch(url, { cache: "no-store" });
+        // `after`: the app answers 204 until a newer frame than the one shown exists.
+        const r = await fetch(`${url}?after=${lastId}`, { cache: "no-store" });
         const id = Number(r.headers.get("X-Frame-Id") ?? 0);
         if (r.status === 200 && id !== lastId) {
           lastId = id;
