@@ -182,11 +182,11 @@ pub(super) fn insert_row_with(
 }
 
 /// Columns bound per row by [`bind_row`].
-pub(super) const ROW_PARAMS: usize = 17;
+const ROW_PARAMS: usize = 17;
 
 /// Binds a row's [`ROW_PARAMS`] values to the parameters from `first` (one-based) on, in the
 /// column order of [`INSERT_ROW`].
-pub(super) fn bind_row(
+fn bind_row(
     insert: &mut rusqlite::Statement<'_>,
     first: usize,
     row: &RowInsert<'_>,
