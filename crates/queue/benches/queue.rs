@@ -60,6 +60,50 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, start.elapsed())
 }
 
+/// Enqueues `numbers` one commit at a time, each followed by the plain peer
+/// insert, and prints their latencies side by side.
+fn enqueue_round(
+    queue: &mut Queue,
+    peer: &Connection,
+    blob: &[u8],
+    numbers: std::ops::Range<u64>,
+    context: &str,
+) {
+    let count = numbers.end - numbers.start;
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for n in numbers {
+        let (_, t) = timed(|| queue.add(ticket(n), evidence(), None).unwrap());
+        ours.push(t);
+        let (_, t) = timed(|| {
+            peer.execute(
+                "INSERT INTO blobs (id, data) VALUES (?1, ?2)",
+                params![uuid::Uuid::now_v7().to_string(), blob],
+            )
+            .unwrap()
+        });
+        theirs.push(t);
+    }
+    let ours = stats(ours);
+    let theirs = stats(theirs);
+    println!(
+        "Enqueue into {context}, {count} records, each its own commit with fsync (WAL, synchronous=FULL), blob {} bytes:\n",
+        blob.len()
+    );
+    println!("| what | p50 ms | p95 ms | p99 ms |\n| --- | --- | --- | --- |");
+    row(
+        "Queue::add (seal, HMAC index, duplicate check, audit entry)",
+        &ours,
+    );
+    row("plain rusqlite INSERT of a same-size blob", &theirs);
+    println!(
+        "| ratio | {:.2} | {:.2} | {:.2} |\n",
+        ours.p50.as_secs_f64() / theirs.p50.as_secs_f64(),
+        ours.p95.as_secs_f64() / theirs.p95.as_secs_f64(),
+        ours.p99.as_secs_f64() / theirs.p99.as_secs_f64()
+    );
+}
+
 fn main() {
     let records = arg("--records", 1_000_000);
     let enqueues = arg("--enqueue", 2_000);
@@ -88,39 +132,18 @@ fn main() {
     )
     .unwrap();
 
-    let mut ours = Vec::new();
-    let mut theirs = Vec::new();
-    for n in 0..enqueues {
-        let (_, t) = timed(|| queue.add(ticket(n + 2), evidence(), None).unwrap());
-        ours.push(t);
-        let (_, t) = timed(|| {
-            peer.execute(
-                "INSERT INTO blobs (id, data) VALUES (?1, ?2)",
-                params![uuid::Uuid::now_v7().to_string(), blob],
-            )
-            .unwrap()
-        });
-        theirs.push(t);
-    }
-    let ours = stats(ours);
-    let theirs = stats(theirs);
     println!("## vrs-queue\n");
     println!(
         "PIN unlock (PBKDF2-HMAC-SHA256, 600,000 iterations) + create: {} ms\n",
         ms(unlock)
     );
-    println!("Enqueue, {enqueues} records, each its own commit with fsync (WAL, synchronous=FULL), blob {} bytes:\n", blob.len());
-    println!("| what | p50 ms | p95 ms | p99 ms |\n| --- | --- | --- | --- |");
-    row(
-        "Queue::add (seal, HMAC index, duplicate check, audit entry)",
-        &ours,
-    );
-    row("plain rusqlite INSERT of a same-size blob", &theirs);
-    println!(
-        "| ratio | {:.2} | {:.2} | {:.2} |\n",
-        ours.p50.as_secs_f64() / theirs.p50.as_secs_f64(),
-        ours.p95.as_secs_f64() / theirs.p95.as_secs_f64(),
-        ours.p99.as_secs_f64() / theirs.p99.as_secs_f64()
+    let first = 2;
+    enqueue_round(
+        &mut queue,
+        &peer,
+        &blob,
+        first..first + enqueues,
+        "an empty queue",
     );
 
     let start = enqueues + 2;
@@ -133,11 +156,22 @@ fn main() {
             .unwrap();
         next = end;
     }
-    let total = records.max(start);
+    let filled = records.max(start);
     println!(
-        "Filled to {total} records in {:.1} s (batches of 10,000).\n",
+        "Filled to {filled} records in {:.1} s (batches of 10,000).\n",
         fill.elapsed().as_secs_f64()
     );
+    // The same enqueue again on the full queue: the duplicate check and the
+    // indexes now work over every record already there.
+    let beyond = filled + 1_000_000;
+    enqueue_round(
+        &mut queue,
+        &peer,
+        &blob,
+        beyond..beyond + enqueues,
+        &format!("{filled} records already queued"),
+    );
+    let total = filled;
 
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
     let mut searches = Vec::new();

@@ -7,6 +7,7 @@
 
 mod audit;
 mod backup;
+mod checkpoint;
 mod clock;
 mod crypto;
 mod error;

@@ -9,6 +9,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde_json::json;
 
 use crate::audit;
+use crate::checkpoint::Checkpointer;
 use crate::crypto::{random_bytes, Keys, KEY_LEN};
 use crate::error::{QueueError, Result};
 use crate::meta;
@@ -25,6 +26,8 @@ pub struct Queue {
     pub(crate) keys: Keys,
     pub(crate) device_id: String,
     pub(crate) dir: PathBuf,
+    /// Declared after `conn`: dropping it joins the thread, which ends once `conn` is closed.
+    _checkpointer: Checkpointer,
 }
 
 pub(crate) fn connect(path: &Path, create: bool) -> Result<Connection> {
@@ -93,6 +96,7 @@ impl Queue {
         }
         let mut conn = connect(&building, true)?;
         migrate::apply(&mut conn, MIGRATIONS)?;
+        let checkpointer = Checkpointer::attach(&conn, &building)?;
         let data_key = random_bytes::<KEY_LEN>()?;
         let wrapped = WrappedKey::wrap(pin, &data_key)?;
         let keys = Keys::from_data_key(data_key)?;
@@ -107,6 +111,7 @@ impl Queue {
             keys,
             device_id,
             dir: dir.to_path_buf(),
+            _checkpointer: checkpointer,
         };
         fill(&mut queue)?;
         let Queue {
@@ -114,17 +119,23 @@ impl Queue {
             keys,
             device_id,
             dir: _,
+            _checkpointer: checkpointer,
         } = queue;
         conn.close().map_err(|(_, e)| QueueError::from(e))?;
+        // The checkpoint thread's connection is the last one open: joining it writes the WAL
+        // back and removes it, so that the rename below moves one complete file.
+        drop(checkpointer);
         std::fs::rename(&building, &final_path).map_err(|e| QueueError::io(&final_path, e))?;
         sync_dir(dir)?;
         let mut conn = connect(&final_path, false)?;
         migrate::apply(&mut conn, MIGRATIONS)?;
+        let checkpointer = Checkpointer::attach(&conn, &final_path)?;
         Ok(Queue {
             conn,
             keys,
             device_id,
             dir: dir.to_path_buf(),
+            _checkpointer: checkpointer,
         })
     }
 
@@ -139,11 +150,13 @@ impl Queue {
         let keys = pin::unlock(&conn, pin)?;
         let device_id = meta::get_text(&conn, "device_id")?
             .ok_or_else(|| QueueError::Database("meta device_id missing".into()))?;
+        let checkpointer = Checkpointer::attach(&conn, &path)?;
         Ok(Queue {
             conn,
             keys,
             device_id,
             dir: dir.to_path_buf(),
+            _checkpointer: checkpointer,
         })
     }
 
