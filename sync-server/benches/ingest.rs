@@ -19,14 +19,13 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use common::*;
 use vrs_record::{RecordStatus, ScanEvidence, Uuid, VaccinationRecord};
-use vrs_server::codes::{secret_hash, ACTIVATION_CODE_LIFETIME};
-use vrs_server::store::{Device, Enrolment, NewActivationCode, Store};
+use vrs_server::store::{Device, Store};
 use vrs_sync_client::{sync_once, SyncOptions};
 use vrs_sync_proto::{
     content_hash, DeviceKey, Outcome, SignedRecord, UploadRequest, UploadResponse, DEVICE_HEADER,
     SIGNATURE_HEADER,
 };
-use vrs_ticket::{MunicipalityCode, Source};
+use vrs_ticket::Source;
 
 const RECORDS_PER_CONFIG: usize = 20_000;
 const BATCH: usize = 500;
@@ -63,29 +62,8 @@ async fn enrol_devices(store: &Store, count: usize) -> Vec<SimDevice> {
     let now = Utc::now();
     let mut devices = Vec::new();
     for i in 0..count {
-        let (key, _) = DeviceKey::generate().unwrap();
-        let secret = format!("bench-{i}-{}", now.timestamp_micros());
-        store
-            .issue_activation_code(NewActivationCode {
-                code_hash: secret_hash(&secret),
-                municipality: MunicipalityCode::parse(CHIYODA).unwrap(),
-                venue: "会場".into(),
-                issued_at: now,
-                expires_at: now + ACTIVATION_CODE_LIFETIME,
-            })
-            .await
-            .unwrap();
-        let device = store
-            .enroll(
-                Enrolment {
-                    code_hash: secret_hash(&secret),
-                    device_id: format!("bench-device-{i}-{}", now.timestamp_micros()),
-                    public_key: key.public_key().to_vec(),
-                },
-                now,
-            )
-            .await
-            .unwrap();
+        let device_id = format!("bench-device-{i}-{}", now.timestamp_micros());
+        let (device, key) = common::ingest::enrolled(store, CHIYODA, &device_id, now).await;
         devices.push(SimDevice { device, key });
     }
     devices

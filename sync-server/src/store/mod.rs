@@ -12,8 +12,10 @@ pub mod model;
 pub mod plan;
 pub mod postgres;
 mod postgres_ingest;
+mod postgres_writer;
 pub mod sqlite;
 mod sqlite_ingest;
+mod sqlite_rows;
 
 use std::path::Path;
 
@@ -195,6 +197,30 @@ impl Store {
 
     pub async fn counts(&self) -> Result<StoreCounts, StoreError> {
         dispatch!(self, s => s.counts().await)
+    }
+}
+
+/// A batch waiting for a store's writer, and where its answer goes.
+struct Job {
+    device: Device,
+    records: Vec<VerifiedRecord>,
+    now: DateTime<Utc>,
+    reply: tokio::sync::oneshot::Sender<Result<Vec<IngestResult>, StoreError>>,
+}
+
+/// Where a job's answer arrives.
+type Answer = tokio::sync::oneshot::Receiver<Result<Vec<IngestResult>, StoreError>>;
+
+impl Job {
+    fn new(device: &Device, records: Vec<VerifiedRecord>, now: DateTime<Utc>) -> (Self, Answer) {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = Job {
+            device: device.clone(),
+            records,
+            now,
+            reply,
+        };
+        (job, answer)
     }
 }
 

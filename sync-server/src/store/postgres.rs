@@ -1,29 +1,30 @@
-//! The scale-out store: PostgreSQL through a connection pool. Ingest runs in SERIALIZABLE
-//! transactions (retried on serialisation failures) so that concurrent servers and devices get
-//! the same exactly-once answers as the single-writer SQLite store.
+//! The scale-out store: PostgreSQL through a connection pool. Ingest goes through one writer
+//! per process ([`super::postgres_writer`]) in SERIALIZABLE transactions (retried on
+//! serialisation failures), so that concurrent servers and devices get the same exactly-once
+//! answers as the single-writer SQLite store.
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
-use tokio_postgres::error::SqlState;
+use tokio::sync::mpsc::UnboundedSender;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
 use vrs_record::{Uuid, VaccinationRecord};
 use vrs_ticket::MunicipalityCode;
 
 use super::migrate::{self, Applied};
 use super::model::*;
-use super::postgres_ingest::ingest_attempt;
-use super::{parse_code, parse_record_json, status_text, EnrollError, StoreError};
+use super::{parse_code, parse_record_json, postgres_writer, status_text};
+use super::{EnrollError, Job, StoreError};
 
 /// Connections per server process.
 const POOL_SIZE: usize = 16;
-/// Attempts of a transaction that PostgreSQL aborted to keep transactions serialisable.
-const SERIALISATION_ATTEMPTS: u32 = 20;
 /// Key of the advisory lock that keeps two servers from migrating at once.
 const MIGRATION_LOCK: i64 = 0x5652_5330_0001;
 
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: Pool,
+    /// The ingest writer's queue.
+    writer: UnboundedSender<Job>,
 }
 
 impl PostgresStore {
@@ -42,7 +43,8 @@ impl PostgresStore {
             .max_size(POOL_SIZE)
             .build()
             .map_err(|e| StoreError::Pool(e.to_string()))?;
-        let store = Self { pool };
+        let writer = postgres_writer::start(pool.clone());
+        let store = Self { pool, writer };
         store.migrate().await?;
         Ok(store)
     }
@@ -293,21 +295,16 @@ impl PostgresStore {
         records: Vec<VerifiedRecord>,
         now: DateTime<Utc>,
     ) -> Result<Vec<IngestResult>, StoreError> {
-        let mut client = self.client().await?;
-        let mut attempt = 1;
-        loop {
-            match ingest_attempt(&mut client, device, &records, now).await {
-                Err(StoreError::Postgres(e))
-                    if is_retryable(&e) && attempt < SERIALISATION_ATTEMPTS =>
-                {
-                    attempt += 1;
-                    // Back off a little so the transaction that won can finish.
-                    tokio::time::sleep(std::time::Duration::from_millis(u64::from(attempt) * 3))
-                        .await;
-                }
-                other => return other,
-            }
+        if records.is_empty() {
+            return Ok(Vec::new());
         }
+        let (job, answer) = Job::new(device, records, now);
+        self.writer
+            .send(job)
+            .map_err(|_| StoreError::Task("the PostgreSQL writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Task("the PostgreSQL writer dropped a batch".into()))?
     }
 
     pub async fn correct_record(
@@ -437,15 +434,6 @@ impl PostgresStore {
             conflicts: count(2),
         })
     }
-}
-
-fn is_retryable(error: &tokio_postgres::Error) -> bool {
-    matches!(
-        error.code(),
-        Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
-            || *code == SqlState::T_R_DEADLOCK_DETECTED
-            || *code == SqlState::UNIQUE_VIOLATION
-    )
 }
 
 struct RowInsert<'a> {

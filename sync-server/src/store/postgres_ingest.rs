@@ -1,13 +1,12 @@
-//! A device's batch into PostgreSQL in one SERIALIZABLE transaction and a handful of round trips:
-//! one query for the stored rows of the batch's ids and dose keys, the batch planned in memory
-//! ([`super::plan`]), then one UPDATE for superseded rows and one multi-row INSERT each for
-//! conflicts and records (arrays unnested server-side).
+//! A device's batch into PostgreSQL in a handful of round trips, inside the writer's transaction
+//! ([`super::postgres_writer`]): one query for the stored rows of the batch's ids and dose keys,
+//! the batch planned in memory ([`super::plan`]), then one UPDATE for superseded rows and one
+//! multi-row INSERT each for conflicts and records (arrays unnested server-side).
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use deadpool_postgres::{Object, Transaction};
-use tokio_postgres::IsolationLevel;
+use deadpool_postgres::Transaction;
 use vrs_record::{RecordStatus, Uuid};
 
 use super::model::{Device, IngestResult, Origin, RowState, VerifiedRecord};
@@ -52,26 +51,22 @@ const INSERT_RECORDS: &str = "
       AS r (id, version, content_hash, state, signature, ticket_municipality, ticket_number,
             dose, status, vaccinated_at, duplicate_dose, after_server_correction, record_json)";
 
-pub(super) async fn ingest_attempt(
-    client: &mut Object,
+/// Stores one batch in `tx`, which the caller commits; a batch sees the rows of the batches
+/// written before it in the same transaction.
+pub(super) async fn ingest_batch(
+    tx: &Transaction<'_>,
     device: &Device,
     records: &[VerifiedRecord],
     now: DateTime<Utc>,
 ) -> Result<Vec<IngestResult>, StoreError> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::Serializable)
-        .start()
-        .await?;
-    let stored = stored_rows(&tx, records).await?;
+    let stored = stored_rows(tx, records).await?;
     let plan = plan(records, &stored);
     if !plan.supersede.is_empty() {
         let statement = tx.prepare_cached(SUPERSEDE).await?;
         tx.execute(&statement, &[&plan.supersede]).await?;
     }
-    insert_conflicts(&tx, device, records, &plan.steps, now).await?;
-    insert_records(&tx, device, records, &plan.steps, now).await?;
-    tx.commit().await?;
+    insert_conflicts(tx, device, records, &plan.steps, now).await?;
+    insert_records(tx, device, records, &plan.steps, now).await?;
     Ok(results(&plan, records))
 }
 

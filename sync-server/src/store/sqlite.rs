@@ -10,8 +10,8 @@ use vrs_ticket::MunicipalityCode;
 
 use super::migrate::{self, Applied};
 use super::model::*;
-use super::sqlite_ingest::{insert_row_with, write_waiting, Job};
-use super::{parse_code, parse_record_json, EnrollError, StoreError};
+use super::sqlite_ingest::{insert_row_with, write_waiting};
+use super::{parse_code, parse_record_json, EnrollError, Job, StoreError};
 use crate::time::{from_db_text, to_db_text};
 
 /// File name of the database inside the data directory.
@@ -294,13 +294,7 @@ impl SqliteStore {
         records: Vec<VerifiedRecord>,
         now: DateTime<Utc>,
     ) -> Result<Vec<IngestResult>, StoreError> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = Job {
-            device: device.clone(),
-            records,
-            now,
-            reply,
-        };
+        let (job, answer) = Job::new(device, records, now);
         self.waiting
             .lock()
             .map_err(|_| StoreError::Task("SQLite ingest queue lock poisoned".into()))?

@@ -1,34 +1,21 @@
 //! Devices' batches into SQLite. Batches that wait for the writer while it commits are written
 //! together in its next transaction (one fsync for all; each batch behind its own savepoint, so
 //! a batch that fails is undone alone), and each is answered only after that commit. In a batch
-//! the rows the plan needs are read with one cached statement per id and per dose key, the
-//! batch is planned in memory ([`super::plan`]), then written with cached statements; a batch
-//! sees the rows of the batches before it in the same transaction, as if they were committed.
+//! the rows the plan needs are read in groups ([`super::sqlite_rows`]), the batch is planned in
+//! memory ([`super::plan`]), then written with cached statements; a batch sees the rows of the
+//! batches before it in the same transaction, as if they were committed.
 
-use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, TransactionBehavior};
-use tokio::sync::oneshot;
-use vrs_record::Uuid;
 
-use super::model::{Device, IngestResult, Origin, RowState, VerifiedRecord};
-use super::plan::{plan, results, DoseKey, Step, StoredRow};
+use super::model::{Device, IngestResult, Origin, VerifiedRecord};
+use super::plan::{plan, results, Step};
 use super::sqlite::{RowInsert, INSERT_ROW};
-use super::{status_text, StoreError};
+use super::sqlite_rows::stored_rows;
+use super::{status_text, Job, StoreError};
 use crate::time::to_db_text;
-
-const ROW_COLUMNS: &str = "id, version, content_hash, origin, state, status = 'active', \
-     ticket_municipality, ticket_number, dose";
-
-/// A batch waiting for the writer, and where its answer goes.
-pub(super) struct Job {
-    pub(super) device: Device,
-    pub(super) records: Vec<VerifiedRecord>,
-    pub(super) now: DateTime<Utc>,
-    pub(super) reply: oneshot::Sender<Result<Vec<IngestResult>, StoreError>>,
-}
 
 /// Writes every waiting batch in one transaction and answers each. Called once per batch
 /// queued; a call that finds the queue empty has had its batch written by an earlier one.
@@ -216,87 +203,4 @@ fn bind_row(
         insert.raw_bind_parameter(first + offset, value)?;
     }
     Ok(())
-}
-
-/// Every stored row of the batch's ids, and the active current or held rows of its dose keys.
-fn stored_rows(tx: &Connection, records: &[VerifiedRecord]) -> Result<Vec<StoredRow>, StoreError> {
-    let mut rows = Vec::new();
-    let ids: HashSet<Uuid> = records.iter().map(|v| v.record.id).collect();
-    {
-        let mut by_id =
-            tx.prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM records WHERE id = ?1"))?;
-        for id in &ids {
-            let found = by_id.query_map([id.to_string()], raw_row)?;
-            for row in found {
-                rows.push(stored_row(row?)?);
-            }
-        }
-    }
-    let keys: HashSet<DoseKey> = records
-        .iter()
-        .filter(|v| v.record.status == vrs_record::RecordStatus::Active)
-        .map(DoseKey::of)
-        .collect();
-    let mut by_key = tx.prepare_cached(&format!(
-        "SELECT {ROW_COLUMNS} FROM records
-         WHERE ticket_municipality = ?1 AND ticket_number = ?2 AND dose = ?3
-           AND status = 'active' AND state IN ('current', 'held')"
-    ))?;
-    for key in &keys {
-        let found = by_key.query_map(params![key.municipality, key.number, key.dose], raw_row)?;
-        for row in found {
-            let row = stored_row(row?)?;
-            // Rows of the batch's own ids were all read above.
-            if !ids.contains(&row.id) {
-                rows.push(row);
-            }
-        }
-    }
-    Ok(rows)
-}
-
-/// id, version, content_hash, origin, state, active, ticket municipality, ticket number, dose
-type RawRow = (
-    String,
-    u32,
-    String,
-    String,
-    String,
-    bool,
-    String,
-    String,
-    u8,
-);
-
-fn raw_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-        row.get(7)?,
-        row.get(8)?,
-    ))
-}
-
-fn stored_row(raw: RawRow) -> Result<StoredRow, StoreError> {
-    let (id, version, content_hash, origin, state, active, municipality, number, dose) = raw;
-    Ok(StoredRow {
-        id: Uuid::parse_str(&id).map_err(|e| StoreError::Corrupt(format!("id {id}: {e}")))?,
-        version,
-        content_hash,
-        origin: Origin::parse(&origin)
-            .ok_or_else(|| StoreError::Corrupt(format!("origin {origin}")))?,
-        state: RowState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("state {state}")))?,
-        active,
-        key: DoseKey {
-            municipality,
-            number,
-            dose,
-        },
-    })
 }

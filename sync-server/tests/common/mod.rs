@@ -20,6 +20,7 @@ use vrs_ticket::{municipality_check_digit, Source, Ticket};
 pub const CHIYODA: &str = "131016";
 pub const SAPPORO: &str = "011002";
 pub const YOKOHAMA: &str = "141003";
+pub mod ingest;
 pub mod proxy;
 
 pub const PIN: &str = "2468-1357";
