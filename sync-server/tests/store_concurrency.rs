@@ -182,3 +182,100 @@ async fn two_devices_sending_overlapping_batches_at_once_get_exactly_once_answer
         assert_eq!(counts.conflicts, 0, "{backend:?}");
     }
 }
+
+/// Makes the database refuse rows with this ticket number, so that one batch of a writer's
+/// group fails inside the database.
+async fn refuse_ticket(spec: &StoreSpec, number: &str) {
+    match &spec.postgres_url {
+        Some(url) => {
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            client
+                .batch_execute(&format!(
+                    "CREATE FUNCTION refuse_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
+                     BEGIN
+                       IF NEW.ticket_number = '{number}' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                       RETURN NEW;
+                     END $$;
+                     CREATE TRIGGER refuse_ticket BEFORE INSERT ON records
+                       FOR EACH ROW EXECUTE FUNCTION refuse_ticket();"
+                ))
+                .await
+                .unwrap();
+        }
+        None => {
+            let db = spec.data_dir().join(vrs_server::store::sqlite::DB_FILE);
+            rusqlite::Connection::open(db)
+                .unwrap()
+                .execute_batch(&format!(
+                    "CREATE TRIGGER refuse_ticket BEFORE INSERT ON records
+                     WHEN NEW.ticket_number = '{number}'
+                     BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+                ))
+                .unwrap();
+        }
+    }
+}
+
+/// Batches sent at once are written together; one that fails in the database is answered with
+/// an error and nothing of it is stored, and the others are stored and answered as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_failing_in_the_database_fails_alone() {
+    for backend in backends() {
+        let spec = StoreSpec::new(backend).await;
+        let store = spec.open().await;
+        let now = Utc::now();
+        setup(&store, now).await;
+        let (device, key) = enrolled(&store, CHIYODA, "tablet-f", now).await;
+        let poison = new_ticket(CHIYODA, 1);
+        refuse_ticket(&spec, poison.number()).await;
+        let mut batches: Vec<Vec<VerifiedRecord>> = (0..6)
+            .map(|_| {
+                (0..20)
+                    .map(|_| verified(&record(new_ticket(CHIYODA, 1), "tablet-f"), &key))
+                    .collect()
+            })
+            .collect();
+        batches[3].push(verified(&record(poison, "tablet-f"), &key));
+        let tasks: Vec<_> = batches
+            .iter()
+            .cloned()
+            .map(|batch| {
+                let (store, device) = (store.clone(), device.clone());
+                tokio::spawn(async move { store.ingest(&device, batch, now).await })
+            })
+            .collect();
+        for (index, task) in tasks.into_iter().enumerate() {
+            let answer = task.await.unwrap();
+            if index == 3 {
+                let error = answer.unwrap_err();
+                let mut chain = error.to_string();
+                let mut source = std::error::Error::source(&error);
+                while let Some(cause) = source {
+                    chain.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                assert!(
+                    chain.contains("refused by the test"),
+                    "{backend:?}: {chain}"
+                );
+            } else {
+                assert_eq!(
+                    outcomes(&answer.unwrap()),
+                    copies(20, Outcome::Accepted, &[]),
+                    "{backend:?}"
+                );
+            }
+        }
+        assert_eq!(store.counts().await.unwrap().record_versions, 5 * 20);
+        // Without the refused record, the failed batch is stored whole: none of it was before.
+        batches[3].pop();
+        let again = store
+            .ingest(&device, batches[3].clone(), now)
+            .await
+            .unwrap();
+        assert_eq!(outcomes(&again), copies(20, Outcome::Accepted, &[]));
+    }
+}

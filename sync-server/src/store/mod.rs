@@ -224,6 +224,49 @@ impl Job {
     }
 }
 
+/// Why a writer's transaction did not commit: an error in one batch's statements (its index in
+/// the group), or around them (begin, commit, the connection).
+struct Failure {
+    batch: Option<usize>,
+    error: StoreError,
+}
+
+/// Answers a group of jobs after a writer's attempt: each its own answer when the transaction
+/// committed; when one batch failed, that batch its error, and the others are returned to be
+/// written again without it (batches are not behind savepoints, which cost SQLite a copy of
+/// every page they touch); when the transaction failed around the batches, all of them.
+fn settle(
+    mut jobs: Vec<Job>,
+    outcome: Result<Vec<Vec<IngestResult>>, Failure>,
+    database: &str,
+) -> Vec<Job> {
+    // A caller that has gone (its request was cancelled) has nothing to be told.
+    match outcome {
+        Ok(answers) => {
+            for (job, answer) in jobs.into_iter().zip(answers) {
+                let _ = job.reply.send(Ok(answer));
+            }
+            Vec::new()
+        }
+        Err(Failure {
+            batch: Some(index),
+            error,
+        }) if index < jobs.len() => {
+            let failed = jobs.remove(index);
+            let _ = failed.reply.send(Err(error));
+            jobs
+        }
+        Err(Failure { error, .. }) => {
+            for job in jobs {
+                let _ = job.reply.send(Err(StoreError::Task(format!(
+                    "{database} ingest transaction: {error}"
+                ))));
+            }
+            Vec::new()
+        }
+    }
+}
+
 /// Parses a stored record's JSON.
 pub(crate) fn parse_record_json(json: &str) -> Result<VaccinationRecord, StoreError> {
     serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("record_json: {e}")))

@@ -9,7 +9,7 @@
 //! The transaction stays SERIALIZABLE for what else writes records: other server processes on
 //! the same database, and corrections. When PostgreSQL aborts it to keep it serialisable, the
 //! whole group is written again; a batch that fails for another reason is answered with its
-//! error and the others are written again without it.
+//! error and the others are written again without it ([`super::settle`]).
 
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ use tokio_postgres::IsolationLevel;
 
 use super::model::IngestResult;
 use super::postgres_ingest::ingest_batch;
-use super::{Job, StoreError};
+use super::{settle, Failure, Job, StoreError};
 
 /// Attempts of a transaction that PostgreSQL aborted to keep transactions serialisable.
 const SERIALISATION_ATTEMPTS: u32 = 20;
@@ -42,17 +42,10 @@ async fn run(pool: Pool, mut receiver: UnboundedReceiver<Job>) {
     }
 }
 
-/// Why a group's transaction did not commit: an error in one batch's statements (its index),
-/// or around them.
-struct Failure {
-    batch: Option<usize>,
-    error: StoreError,
-}
-
 /// Writes the jobs in one transaction and answers each.
 async fn write_group(pool: &Pool, mut jobs: Vec<Job>) {
     let mut attempt = 1;
-    loop {
+    while !jobs.is_empty() {
         let outcome = match pool.get().await {
             Ok(mut client) => attempt_group(&mut client, &jobs).await,
             Err(e) => Err(Failure {
@@ -60,41 +53,19 @@ async fn write_group(pool: &Pool, mut jobs: Vec<Job>) {
                 error: StoreError::Pool(e.to_string()),
             }),
         };
-        match outcome {
-            Ok(answers) => {
-                for (job, answer) in jobs.into_iter().zip(answers) {
-                    // The caller may have gone (its request was cancelled); nothing to tell.
-                    let _ = job.reply.send(Ok(answer));
-                }
-                return;
-            }
-            Err(Failure {
-                error: StoreError::Postgres(e),
-                ..
-            }) if is_retryable(&e) && attempt < SERIALISATION_ATTEMPTS => {
+        if let Err(Failure {
+            error: StoreError::Postgres(e),
+            ..
+        }) = &outcome
+        {
+            if is_retryable(e) && attempt < SERIALISATION_ATTEMPTS {
                 attempt += 1;
                 // Back off a little so the transaction that won can finish.
                 tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 3)).await;
-            }
-            Err(Failure {
-                batch: Some(index),
-                error,
-            }) => {
-                let failed = jobs.remove(index);
-                let _ = failed.reply.send(Err(error));
-                if jobs.is_empty() {
-                    return;
-                }
-            }
-            Err(Failure { batch: None, error }) => {
-                for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Task(format!(
-                        "PostgreSQL ingest transaction: {error}"
-                    ))));
-                }
-                return;
+                continue;
             }
         }
+        jobs = settle(jobs, outcome, "PostgreSQL");
     }
 }
 

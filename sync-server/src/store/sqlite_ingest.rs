@@ -1,6 +1,7 @@
 //! Devices' batches into SQLite. Batches that wait for the writer while it commits are written
-//! together in its next transaction (one fsync for all; each batch behind its own savepoint, so
-//! a batch that fails is undone alone), and each is answered only after that commit. In a batch
+//! together in its next transaction (one fsync for all; a batch that fails is answered with its
+//! error and the others are written again without it), and each is answered only after that
+//! commit. In a batch
 //! the rows the plan needs are read in groups ([`super::sqlite_rows`]), the batch is planned in
 //! memory ([`super::plan`]), then written with cached statements; a batch sees the rows of the
 //! batches before it in the same transaction, as if they were committed.
@@ -14,7 +15,7 @@ use super::model::{Device, IngestResult, Origin, VerifiedRecord};
 use super::plan::{plan, results, Step};
 use super::sqlite::{RowInsert, INSERT_ROW};
 use super::sqlite_rows::stored_rows;
-use super::{status_text, Job, StoreError};
+use super::{settle, status_text, Failure, Job, StoreError};
 use crate::time::to_db_text;
 
 /// Writes every waiting batch in one transaction and answers each. Called once per batch
@@ -28,31 +29,34 @@ pub(super) fn write_waiting(conn: &mut Connection, waiting: &Mutex<Vec<Job>>) {
     if jobs.is_empty() {
         return;
     }
-    let mut answers = Vec::with_capacity(jobs.len());
-    let committed = (|| {
-        let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for job in &jobs {
-            let savepoint = tx.savepoint()?;
-            let answer = ingest_batch(&savepoint, &job.device, &job.records, job.now);
-            // A failed batch's savepoint rolls back when dropped; the others stay.
-            if answer.is_ok() {
-                savepoint.commit()?;
-            }
-            answers.push(answer);
-        }
-        tx.commit()
-    })();
-    let mut answers = answers.into_iter();
-    for job in jobs {
-        let answer = match &committed {
-            Ok(()) => answers
-                .next()
-                .unwrap_or_else(|| Err(StoreError::Task("batch not written".into()))),
-            Err(e) => Err(StoreError::Task(format!("SQLite ingest transaction: {e}"))),
-        };
-        // The caller may have gone (its request was cancelled); nothing to tell then.
-        let _ = job.reply.send(answer);
+    let mut jobs = jobs;
+    while !jobs.is_empty() {
+        let outcome = write_group(conn, &jobs);
+        jobs = settle(jobs, outcome, "SQLite");
     }
+}
+
+/// The jobs' batches in one transaction, in order; one answer per job when it committed.
+fn write_group(conn: &mut Connection, jobs: &[Job]) -> Result<Vec<Vec<IngestResult>>, Failure> {
+    let around = |e: rusqlite::Error| Failure {
+        batch: None,
+        error: e.into(),
+    };
+    // Dropped without a commit, the transaction rolls back.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(around)?;
+    let mut answers = Vec::with_capacity(jobs.len());
+    for (index, job) in jobs.iter().enumerate() {
+        let answer =
+            ingest_batch(&tx, &job.device, &job.records, job.now).map_err(|error| Failure {
+                batch: Some(index),
+                error,
+            })?;
+        answers.push(answer);
+    }
+    tx.commit().map_err(around)?;
+    Ok(answers)
 }
 
 fn ingest_batch(
