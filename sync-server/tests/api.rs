@@ -75,31 +75,12 @@ async fn stored_versions(world: &World) -> u64 {
 
 /// Makes every activation code of the store expired (as if 72 hours had passed).
 async fn expire_all_codes(store: &StoreSpec) {
-    match &store.postgres_url {
-        Some(url) => {
-            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            client
-                .execute(
-                    "UPDATE activation_codes SET expires_at = now() - interval '1 hour'",
-                    &[],
-                )
-                .await
-                .unwrap();
-        }
-        None => {
-            let db = store.data_dir().join(vrs_server::store::sqlite::DB_FILE);
-            rusqlite::Connection::open(db)
-                .unwrap()
-                .execute(
-                    "UPDATE activation_codes SET expires_at = '2021-01-01T00:00:00.000000Z'",
-                    [],
-                )
-                .unwrap();
-        }
-    }
+    store
+        .execute_sql(
+            "UPDATE activation_codes SET expires_at = now() - interval '1 hour'",
+            "UPDATE activation_codes SET expires_at = '2021-01-01T00:00:00.000000Z'",
+        )
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

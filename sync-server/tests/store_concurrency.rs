@@ -186,37 +186,21 @@ async fn two_devices_sending_overlapping_batches_at_once_get_exactly_once_answer
 /// Makes the database refuse rows with this ticket number, so that one batch of a writer's
 /// group fails inside the database.
 async fn refuse_ticket(spec: &StoreSpec, number: &str) {
-    match &spec.postgres_url {
-        Some(url) => {
-            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            client
-                .batch_execute(&format!(
-                    "CREATE FUNCTION refuse_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
-                     BEGIN
-                       IF NEW.ticket_number = '{number}' THEN RAISE EXCEPTION 'refused by the test'; END IF;
-                       RETURN NEW;
-                     END $$;
-                     CREATE TRIGGER refuse_ticket BEFORE INSERT ON records
-                       FOR EACH ROW EXECUTE FUNCTION refuse_ticket();"
-                ))
-                .await
-                .unwrap();
-        }
-        None => {
-            let db = spec.data_dir().join(vrs_server::store::sqlite::DB_FILE);
-            rusqlite::Connection::open(db)
-                .unwrap()
-                .execute_batch(&format!(
-                    "CREATE TRIGGER refuse_ticket BEFORE INSERT ON records
-                     WHEN NEW.ticket_number = '{number}'
-                     BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
-                ))
-                .unwrap();
-        }
-    }
+    let postgres = format!(
+        "CREATE FUNCTION refuse_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF NEW.ticket_number = '{number}' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+           RETURN NEW;
+         END $$;
+         CREATE TRIGGER refuse_ticket BEFORE INSERT ON records
+           FOR EACH ROW EXECUTE FUNCTION refuse_ticket();"
+    );
+    let sqlite = format!(
+        "CREATE TRIGGER refuse_ticket BEFORE INSERT ON records
+         WHEN NEW.ticket_number = '{number}'
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+    );
+    spec.execute_sql(&postgres, &sqlite).await;
 }
 
 /// Batches sent at once are written together; one that fails in the database is answered with

@@ -89,6 +89,27 @@ impl StoreSpec {
     pub fn scratch(&self) -> &Path {
         self.dir.path()
     }
+
+    /// Runs SQL straight on the store's database, bypassing the server: `postgres` on
+    /// PostgreSQL, `sqlite` on SQLite.
+    pub async fn execute_sql(&self, postgres: &str, sqlite: &str) {
+        match &self.postgres_url {
+            Some(url) => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                client.batch_execute(postgres).await.unwrap();
+            }
+            None => {
+                let db = self.data_dir().join(vrs_server::store::sqlite::DB_FILE);
+                rusqlite::Connection::open(db)
+                    .unwrap()
+                    .execute_batch(sqlite)
+                    .unwrap();
+            }
+        }
+    }
 }
 
 async fn fresh_database() -> String {
