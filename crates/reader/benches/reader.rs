@@ -70,6 +70,7 @@ fn parse_options() -> Options {
             "--no-model-fit" => options.config.nw7_model_fit = false,
             "--any-nw7" => options.config.nw7_tickets_only = false,
             "--no-sharpened-qr" => options.config.sharpened_qr = false,
+            "--no-qr-grid" => options.config.qr_grid = false,
             "--rqrr" => options.config.run_rqrr = true,
             "--no-rqrr" => options.config.run_rqrr = false,
             "--no-ocr" => options.config.run_ocr = false,

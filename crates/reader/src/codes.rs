@@ -16,6 +16,8 @@ use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source, MultiFormatRe
 pub enum Decoder {
     Rxing,
     Rqrr,
+    /// The project's grid sampler (`qr_grid`), decoding through rxing's bit-matrix decoder.
+    Grid,
 }
 
 /// Symbologies the reader looks for.

@@ -29,6 +29,10 @@ pub struct ReaderConfig {
     pub run_rqrr: bool,
     /// Where every decoder missed the QR code, try rxing once more on a sharpened frame.
     pub sharpened_qr: bool,
+    /// Where every other decoder missed the QR code, find its finder patterns by their rings of
+    /// brightness and sample the grid through a searched perspective (`qr_grid`); reports only
+    /// ticket payloads.
+    pub qr_grid: bool,
     /// Read the OCR line.
     pub run_ocr: bool,
     /// The least sure digit of an OCR read must reach this, or the read is dropped.
@@ -54,6 +58,7 @@ impl Default for ReaderConfig {
             nw7_tickets_only: true,
             run_rqrr: true,
             sharpened_qr: true,
+            qr_grid: true,
             run_ocr: true,
             ocr_min_confidence: DEFAULT_OCR_MIN_CONFIDENCE,
             max_file_bytes: 100 * 1024 * 1024,

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! rxing decodes both codes, on a frame downscaled to [`ReaderConfig::max_decode_side`] and
-//! then at [`ReaderConfig::extra_scales`]; rqrr can run as a second opinion on QR codes. NW-7
+//! then at [`ReaderConfig::extra_scales`]; rqrr can run as a second opinion on QR codes, and
+//! where every decoder missed, [`qr_grid`] samples the grid itself (motion blur, keystone). NW-7
 //! codes are read by the project's own scanner ([`codabar`]): edges along scan lines first,
 //! then, for codes whose narrow bars blur into grey, a fit of a blurred model of the whole
 //! code ([`codabar::fit_codabar`], [`ReaderConfig::nw7_model_fit`]). The
@@ -23,6 +24,9 @@ mod config;
 mod error;
 mod line;
 mod load;
+mod qr_finder;
+pub mod qr_grid;
+mod qr_modules;
 mod reader;
 mod scale;
 

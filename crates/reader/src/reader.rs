@@ -13,6 +13,7 @@ use crate::config::ReaderConfig;
 use crate::error::ReaderError;
 use crate::line::{trusted, LineReader, ModelLineReader, OcrLine};
 use crate::load::load_image;
+use crate::qr_grid::{grid_decode_qr, plausible_ticket_qr};
 use crate::scale::{fit_within, scaled};
 
 /// What was read from one image, and the verdict on it.
@@ -148,6 +149,10 @@ impl Reader {
             // Defocused frames: edges restored by unsharp masking let rxing find the finders.
             let sharpened = image::imageops::unsharpen(views.get(0), 1.5, 0);
             qr = rxing_decode(&sharpened, Symbology::Qr).map(|t| (t, Decoder::Rxing));
+        }
+        if qr.is_none() && self.config.qr_grid {
+            // Motion blur and strong keystone: finders from brightness rings, grid searched.
+            qr = grid_decode_qr(views.get(0), &plausible_ticket_qr).map(|t| (t, Decoder::Grid));
         }
         let (qr, decoder) = qr.unzip();
         (qr, decoder, nw7)
