@@ -33,25 +33,47 @@ pub(super) fn start(pool: Pool) -> UnboundedSender<Job> {
 }
 
 async fn run(pool: Pool, mut receiver: UnboundedReceiver<Job>) {
+    let mut writer = Connection { pool, held: None };
     while let Some(first) = receiver.recv().await {
         let mut jobs = vec![first];
         while let Ok(job) = receiver.try_recv() {
             jobs.push(job);
         }
-        write_group(&pool, jobs).await;
+        write_group(&mut writer, jobs).await;
+    }
+}
+
+/// The writer's connection, taken from the pool once and kept, so that a group never waits
+/// behind the requests' device look-ups for a pooled connection; taken again once closed.
+struct Connection {
+    pool: Pool,
+    held: Option<Object>,
+}
+
+impl Connection {
+    async fn get(&mut self) -> Result<&mut Object, StoreError> {
+        if self.held.as_ref().is_none_or(|client| client.is_closed()) {
+            self.held = None;
+            let client = self
+                .pool
+                .get()
+                .await
+                .map_err(|e| StoreError::Pool(e.to_string()))?;
+            self.held = Some(client);
+        }
+        self.held
+            .as_mut()
+            .ok_or_else(|| StoreError::Pool("no writer connection".into()))
     }
 }
 
 /// Writes the jobs in one transaction and answers each.
-async fn write_group(pool: &Pool, mut jobs: Vec<Job>) {
+async fn write_group(writer: &mut Connection, mut jobs: Vec<Job>) {
     let mut attempt = 1;
     while !jobs.is_empty() {
-        let outcome = match pool.get().await {
-            Ok(mut client) => attempt_group(&mut client, &jobs).await,
-            Err(e) => Err(Failure {
-                batch: None,
-                error: StoreError::Pool(e.to_string()),
-            }),
+        let outcome = match writer.get().await {
+            Ok(client) => attempt_group(client, &jobs).await,
+            Err(error) => Err(Failure { batch: None, error }),
         };
         if let Err(Failure {
             error: StoreError::Postgres(e),
