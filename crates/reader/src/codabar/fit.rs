@@ -313,9 +313,9 @@ pub(super) fn fit_geometry(
         if !(NARROW_PX.0..=NARROW_PX.1).contains(&narrow_px) {
             continue;
         }
-        for step in -PERSPECTIVE_STEPS..=PERSPECTIVE_STEPS {
+        for perspective in perspectives() {
             let trial = Geometry {
-                perspective: step as f32 * PERSPECTIVE_STEP,
+                perspective,
                 ..base
             };
             starts.push((cost(&trial, COARSE_STRIDE), trial));
@@ -371,7 +371,10 @@ pub(super) fn fit_geometry(
                         0 => trial.start += delta,
                         1 => trial.end += delta,
                         2 => trial.ratio = (trial.ratio + delta).clamp(2.0, 3.6),
-                        3 => trial.perspective = (trial.perspective + delta).clamp(-0.3, 0.3),
+                        3 => {
+                            trial.perspective =
+                                (trial.perspective + delta).clamp(-MAX_PERSPECTIVE, MAX_PERSPECTIVE)
+                        }
                         4 => {
                             trial.sigma = (trial.sigma + delta).clamp(0.2, 4.0 * samples_per_pixel)
                         }
@@ -401,8 +404,25 @@ pub(super) fn fit_geometry(
 const PERSPECTIVE_STEP: f32 = 0.01;
 /// …this many steps either side of none…
 const PERSPECTIVE_STEPS: i32 = 16;
+/// …then in steps twice as large out to this (a narrow width three times larger at one end
+/// than at the other: strong keystone along the code).
+const MAX_PERSPECTIVE: f32 = 0.5;
 /// …and the descent starts from this many of the deepest minima.
 const PERSPECTIVE_STARTS: usize = 2;
+/// The perspectives of the coarse search, in order: fine near none, coarser beyond.
+fn perspectives() -> Vec<f32> {
+    let fine = PERSPECTIVE_STEPS as f32 * PERSPECTIVE_STEP;
+    let coarse = ((MAX_PERSPECTIVE - fine) / (2.0 * PERSPECTIVE_STEP)).round() as i32;
+    let outer = (1..=coarse).map(|i| fine + 2.0 * PERSPECTIVE_STEP * i as f32);
+    let mut all: Vec<f32> = (-PERSPECTIVE_STEPS..=PERSPECTIVE_STEPS)
+        .map(|step| step as f32 * PERSPECTIVE_STEP)
+        .chain(outer.clone())
+        .chain(outer.map(|k| -k))
+        .collect();
+    all.sort_by(f32::total_cmp);
+    all
+}
+
 /// Rounds of coordinate descent.
 const DESCENT_ROUNDS: usize = 4;
 /// The grid stages look at every this-many samples.

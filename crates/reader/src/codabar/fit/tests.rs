@@ -144,3 +144,43 @@ fn reversing_a_pattern_twice_gives_it_back() {
         assert!(!PATTERNS[16..].contains(&reversed(*guard)));
     }
 }
+
+#[test]
+fn a_code_much_wider_at_one_end_is_read_by_the_fit() {
+    // Strong keystone along the code: a lightly blurred code warped through the perspective
+    // a tilted camera gives, its narrow width 1.8 times larger at one end than at the other,
+    // beyond the fine perspective search's reach.
+    let text = "A111310160000012345B";
+    let (flat, start, end) = camera_profile(text, 4.0, 0.0, 1.0);
+    let k = 0.35f32;
+    let length = end - start;
+    let warped: Vec<f32> = (0..flat.len())
+        .map(|y| {
+            // Inverse of the fit's map g(t) = (1 + k)t / (1 + kt), outside the code linear.
+            let g = (y as f32 - start) / length;
+            let t = if (0.0..=1.0).contains(&g) {
+                g / (1.0 + k - k * g)
+            } else {
+                g
+            };
+            let x = (start + length * t).clamp(0.0, (flat.len() - 2) as f32);
+            let (i, f) = (x as usize, x.fract());
+            flat[i] * (1.0 - f) + flat[i + 1] * f
+        })
+        .collect();
+    let geometry = fit_geometry(&warped, start + 0.7, end - 0.7, 2.0).unwrap();
+    let read = read_fitted(&warped, &geometry).unwrap();
+    assert_eq!(read.payload, "111310160000012345");
+    assert!(is_clear(&read), "{read:?}");
+    let fine = PERSPECTIVE_STEPS as f32 * PERSPECTIVE_STEP;
+    assert!(geometry.perspective.abs() > fine, "{geometry:?}");
+}
+
+#[test]
+fn perspectives_are_ordered_and_reach_both_ways() {
+    let all = perspectives();
+    assert!(all.windows(2).all(|w| w[0] < w[1]));
+    assert!(all.contains(&0.0));
+    let (low, high) = (all[0], all[all.len() - 1]);
+    assert!((low + MAX_PERSPECTIVE).abs() < 0.011 && (high - MAX_PERSPECTIVE).abs() < 0.011);
+}
