@@ -182,6 +182,14 @@ async function main() {
     await wd.start(APP);
     console.log("unlock: choose a PIN");
     await wd.byTestId("create-pin-submit", 30000);
+    // The web process runs with a memory limit (src-tauri/src/web_memory.rs): the one asked
+    // for, or the app's default when none was; "0" leaves WebKit's own.
+    const limitAsked = process.env.VRS_WEB_MEMORY_LIMIT_MB;
+    const limit = await wd.execute("return window.__vrs.webMemoryLimitMb");
+    if (limitAsked === "0") assert.equal(limit, null);
+    else if (limitAsked) assert.equal(limit, Number(limitAsked));
+    else assert.ok(Number.isInteger(limit) && limit > 0, `web memory limit ${limit}`);
+    metrics.webMemoryLimitMb = limit;
     await wd.type(testid("pin"), PIN);
     await wd.type(testid("pin-again"), PIN);
     await shot(wd, "01-unlock.png");

@@ -3,9 +3,12 @@
 # app, no Tauri, none of our code) on src-tauri/e2e/webkit-baseline.html, one instance per
 # variant side by side under Xvfb, printing each web process's heap (RssAnon, MiB) every 30 s.
 #   src-tauri/scripts/webkit-baseline.sh SECONDS SPEC...
-#   SPEC = variant[+ENV=VALUE...]; variants: static, js-only, buf-only (text updated at 20 Hz),
-#   img-blob (20 JPEGs a second through <img> + blob URLs, as the app), bitmap, data-url, blob-only
+#   SPEC = variant[@LIMIT_MB][+ENV=VALUE...]; variants: static, js-only, buf-only (text updated at
+#   20 Hz), img-blob (20 JPEGs a second through <img> + blob URLs, as the app), bitmap, data-url,
+#   blob-only. With @LIMIT_MB the page opens in a bare PyGObject WebKit window
+#   (webkit-peer.py) whose web process has that memory limit, as the app's has (@0: none).
 #   e.g. webkit-baseline.sh 1800 static img-blob static+WEBKIT_DISABLE_COMPOSITING_MODE=1
+#        webkit-baseline.sh 1200 img-blob@0 img-blob@160
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:?seconds}; shift
@@ -19,7 +22,13 @@ sleep 1
 browsers=()
 for spec in "$@"; do
   IFS=+ read -r -a parts <<<"$spec"
-  env DISPLAY="$display" "${parts[@]:1}" "$browser" "$page#${parts[0]}" >/dev/null 2>&1 &
+  variant=${parts[0]%@*}
+  if [[ ${parts[0]} == *@* ]]; then
+    opener=(/usr/bin/python3 src-tauri/scripts/webkit-peer.py "$page#$variant" "${parts[0]#*@}")
+  else
+    opener=("$browser" "$page#$variant")
+  fi
+  env DISPLAY="$display" "${parts[@]:1}" "${opener[@]}" >/dev/null 2>&1 &
   browsers+=($!)
   pids+=($!)
 done

@@ -27,6 +27,8 @@ pub struct AppStatus {
     pub session: Option<SessionDto>,
     pub source: Option<FrameSourceSetting>,
     pub today: String,
+    /// The WebKit web process's memory limit in MB, when the window runs with one.
+    pub web_memory_limit_mb: Option<u32>,
 }
 
 /// The 18 digits split into their fields.

@@ -17,6 +17,8 @@ pub mod records;
 pub mod settings;
 pub mod state;
 pub mod sync;
+#[cfg(target_os = "linux")]
+pub mod web_memory;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -75,6 +77,17 @@ fn context() -> tauri::Context<tauri::Wry> {
 }
 
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    match web_memory::WebMemoryLimit::from_env_text(
+        std::env::var(web_memory::LIMIT_ENV).ok().as_deref(),
+    ) {
+        Ok(Some(limit)) => web_memory::install(limit),
+        Ok(None) => {}
+        Err(e) => {
+            eprintln!("vrs-app: {e}");
+            std::process::exit(2);
+        }
+    }
     let latest: LatestPreview = Arc::default();
     let for_protocol = Arc::clone(&latest);
     let result = tauri::Builder::default()

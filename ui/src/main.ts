@@ -4,6 +4,7 @@ import "./style.css";
 import { clear, h } from "./dom";
 import { lang, setLang, t } from "./i18n";
 import { api } from "./ipc";
+import { metrics } from "./metrics";
 import type { AppStatus, Counts, SyncStatus } from "./types";
 import { importScreen } from "./screens/import";
 import { queueScreen } from "./screens/queue";
@@ -175,6 +176,7 @@ async function start(): Promise<void> {
   document.documentElement.lang = lang();
   try {
     status = await api.appStatus();
+    metrics.webMemoryLimitMb = status.web_memory_limit_mb;
   } catch (e) {
     clear(root, h("p", { class: "message error" }, String((e as { message?: string }).message ?? e)));
     return;

@@ -20,6 +20,8 @@ export const metrics = {
   previewTimes: [] as number[],
   /** The frame id of the preview image last drawn. */
   lastPreviewFrame: 0,
+  /** The web process's memory limit the app reported (MB), if any. */
+  webMemoryLimitMb: null as number | null,
 };
 
 (window as unknown as { __vrs: typeof metrics }).__vrs = metrics;

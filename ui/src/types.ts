@@ -45,6 +45,8 @@ export interface AppStatus {
   session: Session | null;
   source: FrameSourceSetting | null;
   today: string;
+  /** The WebKit web process's memory limit in MB, when the window runs with one. */
+  web_memory_limit_mb: number | null;
 }
 
 /** The 18 digits split into their fields. */

@@ -121,6 +121,7 @@
       session: state.session,
       source: { kind: "folder", path: "/tmp/tickets", fps: 15, hold_frames: 20 },
       today: "2026-11-25",
+      web_memory_limit_mb: 160,
     }),
     vaccine_makers: () => ["ファイザー", "モデルナ", "第一三共"],
     create_pin: ({ pin }) => {

@@ -35,6 +35,7 @@ pub async fn app_status(
             session,
             source: Some(guard(&s.settings).source.clone()),
             today: vrs_queue::local_now().format("%Y-%m-%d").to_string(),
+            web_memory_limit_mb: web_memory_limit_mb(),
         })
     })
     .await
@@ -100,4 +101,14 @@ pub async fn set_session(state: State<'_, Shared>, session: SessionDto) -> AppRe
         Ok(session_to_dto(&session))
     })
     .await
+}
+
+#[cfg(target_os = "linux")]
+fn web_memory_limit_mb() -> Option<u32> {
+    crate::web_memory::active_limit_mb()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn web_memory_limit_mb() -> Option<u32> {
+    None
 }
