@@ -1,7 +1,7 @@
 //! A memory limit for WebKitGTK's web process.
 //!
 //! Left alone, the web process's heap grows for as long as the preview plays (about 50 MiB an
-//! hour here; Debian's own MiniBrowser on a page that draws JPEGs the same way grows as fast),
+//! hour here; a bare WebKit window drawing JPEGs the same way grows too, docs/benchmarks.md),
 //! because WebKit only releases memory under pressure and by default computes pressure against
 //! the machine's RAM. WebKitGTK lets an embedder set a limit (`WebKitMemoryPressureSettings`),
 //! but only as a construct-only property of the web context, and the web context is built
@@ -24,7 +24,7 @@ use webkit2gtk::glib::translate::{from_glib_full, IntoGlib, ToGlibPtrMut};
 use webkit2gtk::glib::{ffi::GType, StaticType, ToValue};
 use webkit2gtk::{MemoryPressureSettings, WebContext};
 
-/// The limit and thresholds handed to WebKit (see `Settings` for where they come from).
+/// The limit and thresholds handed to WebKit (from `VRS_WEB_MEMORY_LIMIT_MB`, see `from_env_text`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WebMemoryLimit {
     /// Megabytes of web-process memory WebKit aims to stay under.
@@ -153,6 +153,10 @@ unsafe extern "C" fn construct_with_limit(
         // Unreachable: the constructor is swapped inside HOOK's initialiser.
         return std::ptr::null_mut();
     };
+    if params.is_null() || count == 0 {
+        // SAFETY: passed through exactly as GObject gave them.
+        return unsafe { (hook.original)(type_, count, params) };
+    }
     // SAFETY: GObject passes `count` valid parameters; we copy them and replace only the value
     // pointer of our property, when the caller left it at its default (no settings). The
     // original constructor only reads the values (the property setter copies the boxed
