@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use common::*;
-use vrs_record::{RecordStatus, ScanEvidence, Uuid, VaccinationRecord};
+use vrs_record::{ScanEvidence, Uuid, VaccinationRecord};
 use vrs_server::store::{Device, Store};
 use vrs_sync_client::{sync_once, SyncOptions};
 use vrs_sync_proto::{
@@ -30,27 +30,9 @@ use vrs_ticket::Source;
 const RECORDS_PER_CONFIG: usize = 20_000;
 const BATCH: usize = 500;
 
+/// A first-dose record on a fresh Chiyoda ticket, built like the store tests' records.
 fn record(device_id: &str) -> VaccinationRecord {
-    let ticket = new_ticket(CHIYODA, 1);
-    VaccinationRecord {
-        id: Uuid::now_v7(),
-        version: 1,
-        dose: 1,
-        ticket,
-        vaccinated_at: DateTime::parse_from_rfc3339("2026-11-25T10:30:00+09:00").unwrap(),
-        venue: "千代田区役所".into(),
-        maker: "ファイザー".into(),
-        lot: "FA1234".into(),
-        operator: "佐藤 花子".into(),
-        device_id: device_id.into(),
-        evidence: ScanEvidence {
-            sources: vec![Source::Ocr, Source::Qr],
-            operator_confirmed: false,
-            manual_entry: false,
-        },
-        status: RecordStatus::Active,
-        change_reason: None,
-    }
+    common::ingest::record(new_ticket(CHIYODA, 1), device_id)
 }
 
 struct SimDevice {
