@@ -150,35 +150,51 @@ pub fn defocus(image: &RgbImage, sigma: f32) -> RgbImage {
     imageproc::filter::gaussian_blur_f32(image, sigma)
 }
 
-/// Motion blur: the mean of `taps` copies shifted along a line of `length` pixels at `angle`.
+/// Points sampled per pixel of motion by [`motion_blur`].
+const MOTION_SAMPLES_PER_PIXEL: f32 = 3.0;
+
+/// Motion blur: the camera moved `length` pixels at `angle` while the shutter was open, so each
+/// pixel is the mean of the scene along a line that long, a smear. (The line is sampled every
+/// third of a pixel between pixels, bilinearly; copies at whole-pixel offsets would make a
+/// double exposure, which no camera takes.)
 pub fn motion_blur(image: &RgbImage, length: f32, angle: f32) -> RgbImage {
-    let taps = (length.ceil() as usize).clamp(2, 12);
-    let (width, height) = image.dimensions();
-    let (w, h) = (width as i64, height as i64);
-    let offsets: Vec<(i64, i64)> = (0..taps)
+    let taps = ((length * MOTION_SAMPLES_PER_PIXEL).ceil() as usize).max(2) + 1;
+    let offsets: Vec<(f32, f32)> = (0..taps)
         .map(|i| {
             let t = (i as f32 / (taps - 1) as f32 - 0.5) * length;
-            (
-                (t * angle.cos()).round() as i64,
-                (t * angle.sin()).round() as i64,
-            )
+            (t * angle.cos(), t * angle.sin())
         })
         .collect();
+    let (width, height) = image.dimensions();
+    let (last_x, last_y) = ((width - 1) as f32, (height - 1) as f32);
+    let stride = width as usize * 3;
     let src = image.as_raw();
     let mut out = RgbImage::new(width, height);
     for (y, row) in out.rows_mut().enumerate() {
         for (x, pixel) in row.enumerate() {
-            let mut acc = [0u32; 3];
+            let mut acc = [0f32; 3];
             for (ox, oy) in &offsets {
-                let sx = (x as i64 + ox).clamp(0, w - 1) as usize;
-                let sy = (y as i64 + oy).clamp(0, h - 1) as usize;
-                let at = (sy * width as usize + sx) * 3;
-                for (a, s) in acc.iter_mut().zip(&src[at..at + 3]) {
-                    *a += u32::from(*s);
+                let sx = (x as f32 + ox).clamp(0.0, last_x);
+                let sy = (y as f32 + oy).clamp(0.0, last_y);
+                let (x0, y0) = (sx.floor(), sy.floor());
+                let (fx, fy) = (sx - x0, sy - y0);
+                let at = y0 as usize * stride + x0 as usize * 3;
+                let right = if sx < last_x { 3 } else { 0 };
+                let down = if sy < last_y { stride } else { 0 };
+                let weights = [
+                    (at, (1.0 - fx) * (1.0 - fy)),
+                    (at + right, fx * (1.0 - fy)),
+                    (at + down, (1.0 - fx) * fy),
+                    (at + down + right, fx * fy),
+                ];
+                for (corner, weight) in weights {
+                    for (a, s) in acc.iter_mut().zip(&src[corner..corner + 3]) {
+                        *a += weight * f32::from(*s);
+                    }
                 }
             }
             for (c, a) in pixel.0.iter_mut().zip(acc) {
-                *c = ((a + taps as u32 / 2) / taps as u32) as u8;
+                *c = (a / taps as f32).round().clamp(0.0, 255.0) as u8;
             }
         }
     }
@@ -199,4 +215,50 @@ pub fn jpeg_round_trip(image: &RgbImage, quality: u8) -> Result<RgbImage, GenErr
     let decoded = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
         .map_err(|err| GenError::Jpeg(err.to_string()))?;
     Ok(decoded.to_rgb8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Darkness (255 − grey) of row `y`, red channel.
+    fn darkness(image: &RgbImage, y: u32) -> Vec<f32> {
+        (0..image.width())
+            .map(|x| 255.0 - f32::from(image.get_pixel(x, y).0[0]))
+            .collect()
+    }
+
+    #[test]
+    fn motion_smears_a_line_evenly_over_its_length() {
+        // A black line one pixel wide on white, the camera moving 6 px across it.
+        let mut image = RgbImage::from_pixel(40, 9, image::Rgb([255, 255, 255]));
+        for y in 0..9 {
+            image.put_pixel(20, y, image::Rgb([0, 0, 0]));
+        }
+        let smeared = motion_blur(&image, 6.0, 0.0);
+        let row = darkness(&smeared, 4);
+        // The ink is kept, spread over six pixels: a flat smear, not copies of the line.
+        let total: f32 = row.iter().sum();
+        assert!((total - 255.0).abs() < 6.0, "{row:?}");
+        let smear: Vec<f32> = row[18..23].to_vec();
+        assert!(
+            smear.iter().all(|d| (d - 255.0 / 6.0).abs() < 12.0),
+            "{row:?}"
+        );
+        assert!(
+            row[..16].iter().chain(&row[25..]).all(|d| *d == 0.0),
+            "{row:?}"
+        );
+    }
+
+    #[test]
+    fn motion_blur_follows_its_angle() {
+        // Moving along the line leaves it sharp.
+        let mut image = RgbImage::from_pixel(21, 21, image::Rgb([255, 255, 255]));
+        for y in 0..21 {
+            image.put_pixel(10, y, image::Rgb([0, 0, 0]));
+        }
+        let along = motion_blur(&image, 6.0, std::f32::consts::FRAC_PI_2);
+        assert_eq!(darkness(&along, 10), darkness(&image, 10));
+    }
 }
