@@ -366,9 +366,10 @@ fn bench_generated(config: &ReaderConfig, capture: Capture, count: u64, only: Op
                     .map(|i| side(q[i], q[(i + 1) % 4]))
                     .fold(f32::MAX, f32::min);
                 println!(
-                    "qr {} side {shortest:.1}px seed {}",
+                    "qr {} side {shortest:.1}px seed {} decoder {:?}",
                     report.qr.as_ref() == Some(printed),
-                    label.seed
+                    label.seed,
+                    report.qr_decoder
                 );
             }
             tally.qr_in_frame += 1;

@@ -26,7 +26,7 @@ use vrs_ticket::Ticket;
 
 use edges::{gradient_runs, runs, sharpened_profile};
 use ends::code_ends;
-use fit::{fit_geometry, is_clear, read_fitted};
+use fit::{fit_geometry, fit_motion, is_clear, read_fitted};
 use locate::{bar_rows, profiles, regions};
 use orientation::{angle_distance, barcode_orientations, coherent_blocks, orientations_of};
 
@@ -140,24 +140,43 @@ fn fit_regions(gray: &GrayImage, min_energy: f32, accept: &dyn Fn(&str) -> bool)
             let Some(geometry) = fit_geometry(&all, start, end, FIT_SAMPLES_PER_PIXEL) else {
                 continue;
             };
-            let reads = [&all, &first_half, &second_half].map(|p| read_fitted(p, &geometry));
-            let [Some(whole), halves @ ..] = reads else {
-                continue;
-            };
-            // The two halves are independent reads of the same bars: neither may read another
-            // value clearly, and one must read the same value.
-            let same = |r: &fit::FitRead| r.payload == whole.payload;
-            let confirmed = halves
-                .iter()
-                .flatten()
-                .any(|r| same(r) && r.weakest_log_odds >= MIN_HALF_LOG_ODDS);
-            let contradicted = halves.iter().flatten().any(|r| !same(r) && is_clear(r));
-            if is_clear(&whole) && confirmed && !contradicted && accept(&whole.payload) {
-                return Some(whole.payload);
+            let profiles = [
+                all.as_slice(),
+                first_half.as_slice(),
+                second_half.as_slice(),
+            ];
+            if let Some(payload) = judge_fit(profiles, &geometry, accept) {
+                return Some(payload);
+            }
+            // A code the lens-blur model cannot read may have been smeared by a moving camera.
+            let moving = fit_motion(&all, &geometry, FIT_SAMPLES_PER_PIXEL);
+            if let Some(payload) = judge_fit(profiles, &moving, accept) {
+                return Some(payload);
             }
         }
     }
     None
+}
+
+/// The value `geometry` reads from the profile of all the bars' rows, when it reads clearly and
+/// is confirmed by the profile of one half of the rows and contradicted by neither.
+fn judge_fit(
+    [all, first_half, second_half]: [&[f32]; 3],
+    geometry: &fit::Geometry,
+    accept: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let whole = read_fitted(all, geometry)?;
+    let halves = [first_half, second_half].map(|p| read_fitted(p, geometry));
+    // The two halves are independent reads of the same bars: neither may read another value
+    // clearly, and one must read the same value.
+    let same = |r: &fit::FitRead| r.payload == whole.payload;
+    let confirmed = halves
+        .iter()
+        .flatten()
+        .any(|r| same(r) && r.weakest_log_odds >= MIN_HALF_LOG_ODDS);
+    let contradicted = halves.iter().flatten().any(|r| !same(r) && is_clear(r));
+    (is_clear(&whole) && confirmed && !contradicted && accept(&whole.payload))
+        .then_some(whole.payload)
 }
 
 /// Angles closer than this (degrees) are scanned once.

@@ -2,13 +2,15 @@
 //! edges. Every digit has two wide elements and every start/stop letter three, so once the
 //! code's ends, the wide/narrow ratio and the perspective are known, each symbol's place is
 //! known without reading it. Each place is then matched against every allowed symbol drawn as
-//! bars of narrow/wide widths blurred by a Gaussian, with its own black and white levels; the
-//! geometry and blur are searched to make the whole code fit best. A value is read only when
-//! every symbol fits clearly better than its runner-up and the whole fit is close.
-
-use std::sync::OnceLock;
+//! bars of narrow/wide widths blurred by a Gaussian (the lens) and, where that fails, also
+//! smeared along the code (a moving camera; `response`), with its own black and white levels;
+//! the geometry and blur are searched to make the whole code fit best. A value is read only
+//! when every symbol fits clearly better than its runner-up and the whole fit is close.
 
 use super::{PATTERNS, SYMBOLS};
+use response::EdgeResponse;
+
+mod response;
 
 /// Digits the fit reads between the start/stop letters: the ticket number, or the whole line.
 pub(super) const DIGIT_COUNTS: [usize; 2] = [10, 18];
@@ -37,6 +39,8 @@ pub(super) struct Geometry {
     pub perspective: f32,
     /// Gaussian blur, samples.
     pub sigma: f32,
+    /// Motion blur along the code: the length of the box it averages over, samples (0: none).
+    pub motion: f32,
     /// How much wider than drawn the bars printed (ink spread), narrow units.
     pub ink: f32,
     /// Symbols including the start/stop letters.
@@ -95,54 +99,6 @@ fn guard_candidates() -> [u8; 8] {
     out
 }
 
-/// The standard normal distribution function, tabulated (the fit evaluates it millions of times).
-struct Normal {
-    table: Vec<f32>,
-}
-
-const NORMAL_RANGE: f32 = 5.0;
-const NORMAL_STEPS_PER_UNIT: f32 = 64.0;
-
-impl Normal {
-    fn get() -> &'static Normal {
-        static TABLE: OnceLock<Normal> = OnceLock::new();
-        TABLE.get_or_init(|| {
-            let n = (2.0 * NORMAL_RANGE * NORMAL_STEPS_PER_UNIT) as usize + 2;
-            let table = (0..n)
-                .map(|i| {
-                    let z = f64::from(i as u32) / f64::from(NORMAL_STEPS_PER_UNIT)
-                        - f64::from(NORMAL_RANGE);
-                    (0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2))) as f32
-                })
-                .collect();
-            Normal { table }
-        })
-    }
-
-    fn cdf(&self, z: f32) -> f32 {
-        let x = (z.clamp(-NORMAL_RANGE, NORMAL_RANGE) + NORMAL_RANGE) * NORMAL_STEPS_PER_UNIT;
-        let i = x as usize;
-        let f = x - i as f32;
-        let (a, b) = (self.table[i], self.table[(i + 1).min(self.table.len() - 1)]);
-        a + (b - a) * f
-    }
-}
-
-/// Abramowitz–Stegun 7.1.26 (error below 1.5e-7).
-fn erf(x: f64) -> f64 {
-    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
-    let poly = t
-        * (0.254_829_592
-            + t * (-0.284_496_736
-                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    let y = 1.0 - poly * (-x * x).exp();
-    if x < 0.0 {
-        -y
-    } else {
-        y
-    }
-}
-
 /// How one symbol place fits its best and runner-up candidates.
 #[derive(Debug, Clone, Copy)]
 struct SlotFit {
@@ -177,10 +133,9 @@ fn fit_slots(
     stride: usize,
     out: &mut Vec<SlotFit>,
 ) -> Option<(f32, usize)> {
-    let normal = Normal::get();
     let guards = guard_candidates();
     let digits = &PATTERNS[..10];
-    let sigma = geometry.sigma.max(0.05);
+    let response = EdgeResponse::new(geometry.sigma.max(0.05), geometry.motion);
     let half_ink = geometry.ink / 2.0;
     out.clear();
     let (mut total, mut samples) = (0.0f32, 0usize);
@@ -239,7 +194,7 @@ fn fit_slots(
                 let x = i as f32;
                 let coverage: f32 = edges
                     .iter()
-                    .map(|(l, r)| normal.cdf((x - l) / sigma) - normal.cdf((x - r) / sigma))
+                    .map(|(l, r)| response.step(x - l) - response.step(x - r))
                     .sum();
                 let (y, b) = (f64::from(y), f64::from(coverage));
                 sums[0] += 1.0;
@@ -306,6 +261,7 @@ pub(super) fn fit_geometry(
             ratio: 2.75,
             perspective: 0.0,
             sigma: samples_per_pixel,
+            motion: 0.0,
             ink: 0.05,
             symbols: digits + 2,
         };
@@ -351,53 +307,109 @@ pub(super) fn fit_geometry(
                 geometry = trial;
             }
         }
-        error = cost(&geometry, 1);
-        // Then coordinate descent with shrinking steps.
-        let mut steps = [
-            0.5 * samples_per_pixel,
-            0.5 * samples_per_pixel,
-            0.05,
-            0.5 * PERSPECTIVE_STEP,
-            0.3 * samples_per_pixel,
-            0.1,
-        ];
-        for _ in 0..DESCENT_ROUNDS {
-            for (parameter, step) in steps.iter_mut().enumerate() {
-                let mut improved = false;
-                for direction in [1.0f32, -1.0] {
-                    let mut trial = geometry;
-                    let delta = direction * *step;
-                    match parameter {
-                        0 => trial.start += delta,
-                        1 => trial.end += delta,
-                        2 => trial.ratio = (trial.ratio + delta).clamp(2.0, 3.6),
-                        3 => {
-                            trial.perspective =
-                                (trial.perspective + delta).clamp(-MAX_PERSPECTIVE, MAX_PERSPECTIVE)
-                        }
-                        4 => {
-                            trial.sigma = (trial.sigma + delta).clamp(0.2, 4.0 * samples_per_pixel)
-                        }
-                        _ => trial.ink = (trial.ink + delta).clamp(-0.3, 0.6),
-                    }
-                    let e = cost(&trial, 1);
-                    if e < error {
-                        error = e;
-                        geometry = trial;
-                        improved = true;
-                        break;
-                    }
-                }
-                if !improved {
-                    *step *= 0.5;
-                }
-            }
-        }
+        let error = cost(&geometry, 1);
+        let error = descend(&mut geometry, error, &mut cost, samples_per_pixel, false);
         if best.is_none_or(|(e, _)| error < e) {
             best = Some((error, geometry));
         }
     }
     best.map(|(_, g)| g)
+}
+
+/// Motion blur lengths (pixels along the code) the motion refit starts from…
+const MOTION_STARTS_PX: [f32; 5] = [1.5, 3.0, 4.5, 6.0, 8.0];
+/// …and the longest it considers.
+const MAX_MOTION_PX: f32 = 12.0;
+
+/// Refits `geometry` (found by [`fit_geometry`]) with a motion blur along the code beside the
+/// lens blur: a photo taken while the tablet moved smears each edge evenly over the distance
+/// moved, which a Gaussian fits badly where bars are narrow. Each start shares the blur the
+/// Gaussian found between the two (a box of length m has the variance of a Gaussian of
+/// σ² = m²/12).
+pub(super) fn fit_motion(profile: &[f32], geometry: &Geometry, samples_per_pixel: f32) -> Geometry {
+    let mut slots = Vec::new();
+    let mut cost = |g: &Geometry, stride: usize| -> f32 {
+        fit_slots(profile, g, stride, &mut slots).map_or(f32::MAX, |(total, n)| total / n as f32)
+    };
+    let variance = geometry.sigma * geometry.sigma;
+    let least_sigma = 0.3 * samples_per_pixel;
+    let mut best = *geometry;
+    let mut error = f32::MAX;
+    for px in MOTION_STARTS_PX {
+        let motion = px * samples_per_pixel;
+        let sigma = (variance - motion * motion / 12.0)
+            .max(least_sigma * least_sigma)
+            .sqrt();
+        let trial = Geometry {
+            motion,
+            sigma,
+            ..*geometry
+        };
+        let e = cost(&trial, 1);
+        if e < error {
+            error = e;
+            best = trial;
+        }
+    }
+    descend(&mut best, error, &mut cost, samples_per_pixel, true);
+    best
+}
+
+/// Coordinate descent with shrinking steps from `geometry`, whose cost is `error`; the motion
+/// blur is searched too when `with_motion`. Returns the cost reached.
+fn descend(
+    geometry: &mut Geometry,
+    mut error: f32,
+    cost: &mut impl FnMut(&Geometry, usize) -> f32,
+    samples_per_pixel: f32,
+    with_motion: bool,
+) -> f32 {
+    let mut steps = vec![
+        0.5 * samples_per_pixel,
+        0.5 * samples_per_pixel,
+        0.05,
+        0.5 * PERSPECTIVE_STEP,
+        0.3 * samples_per_pixel,
+        0.1,
+    ];
+    if with_motion {
+        steps.push(0.5 * samples_per_pixel);
+    }
+    for _ in 0..DESCENT_ROUNDS {
+        for (parameter, step) in steps.iter_mut().enumerate() {
+            let mut improved = false;
+            for direction in [1.0f32, -1.0] {
+                let mut trial = *geometry;
+                let delta = direction * *step;
+                match parameter {
+                    0 => trial.start += delta,
+                    1 => trial.end += delta,
+                    2 => trial.ratio = (trial.ratio + delta).clamp(2.0, 3.6),
+                    3 => {
+                        trial.perspective =
+                            (trial.perspective + delta).clamp(-MAX_PERSPECTIVE, MAX_PERSPECTIVE)
+                    }
+                    4 => trial.sigma = (trial.sigma + delta).clamp(0.2, 4.0 * samples_per_pixel),
+                    5 => trial.ink = (trial.ink + delta).clamp(-0.3, 0.6),
+                    _ => {
+                        trial.motion =
+                            (trial.motion + delta).clamp(0.0, MAX_MOTION_PX * samples_per_pixel)
+                    }
+                }
+                let e = cost(&trial, 1);
+                if e < error {
+                    error = e;
+                    *geometry = trial;
+                    improved = true;
+                    break;
+                }
+            }
+            if !improved {
+                *step *= 0.5;
+            }
+        }
+    }
+    error
 }
 
 /// Perspective is searched in steps of this size…

@@ -23,6 +23,18 @@ fn elements(text: &str, ratio: f32) -> Vec<f32> {
 /// blurred by a discrete Gaussian, averaged per sample, with pseudo-random noise.
 /// Returns the profile and where the first and last bar edges lie (samples).
 fn camera_profile(text: &str, narrow: f32, growth: f32, sigma: f32) -> (Vec<f32>, f32, f32) {
+    moving_camera_profile(text, narrow, growth, sigma, 0)
+}
+
+/// [`camera_profile`] taken while the camera moved `motion` samples along the code: the
+/// Gaussian kernel is smeared by a box of that length.
+fn moving_camera_profile(
+    text: &str,
+    narrow: f32,
+    growth: f32,
+    sigma: f32,
+    motion: usize,
+) -> (Vec<f32>, f32, f32) {
     const FINE: usize = 32;
     let widths = elements(text, 2.7);
     let quiet = 14.0 * narrow;
@@ -54,10 +66,18 @@ fn camera_profile(text: &str, narrow: f32, growth: f32, sigma: f32) -> (Vec<f32>
     let fine: Vec<f32> = (0..samples * FINE)
         .map(|i| ink((i as f32 + 0.5) / FINE as f32))
         .collect();
-    let radius = (4.0 * sigma * FINE as f32) as i64;
-    let kernel: Vec<f32> = (-radius..=radius)
+    let lens: Vec<f32> = (-(4.0 * sigma * FINE as f32) as i64..=(4.0 * sigma * FINE as f32) as i64)
         .map(|k| (-0.5 * (k as f32 / (sigma * FINE as f32)).powi(2)).exp())
         .collect();
+    // The box of the motion, one fine point wide when the camera stood still.
+    let box_len = (motion * FINE).max(1);
+    let mut kernel = vec![0.0f32; lens.len() + box_len - 1];
+    for (i, weight) in lens.iter().enumerate() {
+        for slot in &mut kernel[i..i + box_len] {
+            *slot += weight;
+        }
+    }
+    let radius = (kernel.len() / 2) as i64;
     let total: f32 = kernel.iter().sum();
     let mut seed = 12_345u32;
     let profile = (0..samples)
@@ -174,6 +194,35 @@ fn a_code_much_wider_at_one_end_is_read_by_the_fit() {
     assert!(is_clear(&read), "{read:?}");
     let fine = PERSPECTIVE_STEPS as f32 * PERSPECTIVE_STEP;
     assert!(geometry.perspective.abs() > fine, "{geometry:?}");
+}
+
+#[test]
+fn a_code_smeared_by_a_moving_camera_is_read_by_the_motion_fit() {
+    // Narrow bars 1.6 px at 2 samples a pixel, light lens blur, smeared 4.5 px along the code.
+    let text = "A111310160000012345B";
+    let (profile, start, end) = moving_camera_profile(text, 3.2, 0.0, 1.0, 9);
+    let still = fit_geometry(&profile, start + 0.7, end - 0.7, 2.0).unwrap();
+    let moving = fit_motion(&profile, &still, 2.0);
+    assert!((moving.motion - 9.0).abs() < 2.5, "{moving:?}");
+    let read = read_fitted(&profile, &moving).unwrap();
+    assert_eq!(read.payload, "111310160000012345");
+    assert!(is_clear(&read), "{read:?}");
+    // The box fits the smear better than the lens blur alone can.
+    let still_read = read_fitted(&profile, &still).unwrap();
+    assert!(
+        read.relative_rms < still_read.relative_rms,
+        "{read:?} {still_read:?}"
+    );
+}
+
+#[test]
+fn the_motion_fit_still_reads_a_code_taken_standing_still() {
+    let (profile, start, end) = camera_profile("A0000012345B", 4.0, 0.0, 2.0);
+    let still = fit_geometry(&profile, start, end, 2.0).unwrap();
+    let moving = fit_motion(&profile, &still, 2.0);
+    let read = read_fitted(&profile, &moving).unwrap();
+    assert_eq!(read.payload, "0000012345");
+    assert!(is_clear(&read), "{read:?}");
 }
 
 #[test]
