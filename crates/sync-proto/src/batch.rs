@@ -9,6 +9,7 @@
 //! signature is checked alone with ring, so a bad signature is named and refused by itself.
 
 use ed25519_zebra::{batch, Signature, VerificationKeyBytes};
+use rand_core::{CryptoRng, OsRng, RngCore};
 
 use crate::signing::{record_message, verify_bytes, SignatureError, PUBLIC_KEY_LEN};
 
@@ -102,8 +103,70 @@ fn batch_verifies(
             queued += 1;
         }
     }
-    queued > 0 && verifier.verify(rand_core::OsRng).is_ok()
+    queued > 0
+        && verifier
+            .verify(PrefetchedRandom::new(queued * COEFFICIENT_BYTES))
+            .is_ok()
 }
+
+/// Random bytes the batch check draws per signature (a 128-bit coefficient).
+const COEFFICIENT_BYTES: usize = 16;
+
+/// The batch's random coefficients read from the operating system in one call: with `OsRng`
+/// each signature's 16 bytes were a system call of their own. Every byte is handed out once;
+/// past the bytes read ahead, or when reading ahead failed, it draws from `OsRng` as before.
+struct PrefetchedRandom {
+    bytes: Vec<u8>,
+    next: usize,
+}
+
+impl PrefetchedRandom {
+    fn new(len: usize) -> Self {
+        let mut bytes = vec![0u8; len];
+        if OsRng.try_fill_bytes(&mut bytes).is_err() {
+            bytes.clear();
+        }
+        Self { bytes, next: 0 }
+    }
+
+    /// The next `len` bytes read ahead, each only once; None when too few are left.
+    fn take(&mut self, len: usize) -> Option<&[u8]> {
+        let end = self.next.checked_add(len)?;
+        let fresh = self.bytes.get(self.next..end)?;
+        self.next = end;
+        Some(fresh)
+    }
+}
+
+impl RngCore for PrefetchedRandom {
+    fn next_u32(&mut self) -> u32 {
+        rand_core::impls::next_u32_via_fill(self)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        rand_core::impls::next_u64_via_fill(self)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        match self.take(dest.len()) {
+            Some(fresh) => dest.copy_from_slice(fresh),
+            None => OsRng.fill_bytes(dest),
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        match self.take(dest.len()) {
+            Some(fresh) => {
+                dest.copy_from_slice(fresh);
+                Ok(())
+            }
+            None => OsRng.try_fill_bytes(dest),
+        }
+    }
+}
+
+// Its bytes come from the operating system's CSPRNG, as OsRng's do.
+impl CryptoRng for PrefetchedRandom {}
 
 #[cfg(test)]
 mod tests {
@@ -200,6 +263,22 @@ mod tests {
             };
             assert_eq!(decode_signature(&text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn read_ahead_randomness_is_handed_out_once_then_drawn_afresh() {
+        let mut random = PrefetchedRandom::new(2 * COEFFICIENT_BYTES);
+        let read_ahead = random.bytes.clone();
+        let mut draws = [[0u8; COEFFICIENT_BYTES]; 3];
+        for draw in &mut draws {
+            random.fill_bytes(draw);
+        }
+        // The first two are the bytes read ahead, in order, each used once.
+        assert_eq!(draws[..2].concat(), read_ahead);
+        assert_ne!(draws[0], draws[1]);
+        // The third comes from the operating system, not from bytes already handed out.
+        assert!(draws[2] != draws[0] && draws[2] != draws[1]);
+        assert_ne!(draws[2], [0u8; COEFFICIENT_BYTES]);
     }
 
     #[test]
