@@ -31,6 +31,23 @@ impl DoseKey {
     }
 }
 
+/// The dose key of each record, in order: made once per batch, for the stored-row query
+/// ([`active_keys`]) and for [`plan`].
+pub fn dose_keys(records: &[VerifiedRecord]) -> Vec<DoseKey> {
+    records.iter().map(DoseKey::of).collect()
+}
+
+/// The distinct keys of the batch's active records: those whose stored rows the plan needs.
+pub fn active_keys<'a>(records: &[VerifiedRecord], keys: &'a [DoseKey]) -> Vec<&'a DoseKey> {
+    let mut seen = HashSet::new();
+    records
+        .iter()
+        .zip(keys)
+        .filter(|(v, key)| v.record.status == RecordStatus::Active && seen.insert(*key))
+        .map(|(_, key)| key)
+        .collect()
+}
+
 /// A stored row the plan needs: every row of the batch's ids, and every active current or held
 /// row with one of the batch's dose keys.
 #[derive(Debug, Clone)]
@@ -78,15 +95,17 @@ struct LiveRow {
     id: Uuid,
     state: RowState,
     active: bool,
-    key: DoseKey,
 }
 
-/// Plans a batch. `stored` must hold the rows described on [`StoredRow`]; more rows do no harm.
-pub fn plan(records: &[VerifiedRecord], stored: &[StoredRow]) -> Plan {
+/// Plans a batch. `keys` are the records' [`dose_keys`]; `stored` must hold the rows described
+/// on [`StoredRow`]; more rows do no harm.
+pub fn plan(records: &[VerifiedRecord], keys: &[DoseKey], stored: &[StoredRow]) -> Plan {
+    debug_assert_eq!(records.len(), keys.len(), "one dose key per record");
     let mut known: HashMap<Uuid, Vec<KnownVersion>> = HashMap::new();
     let mut rows: Vec<LiveRow> = Vec::new();
     let mut rows_of_id: HashMap<Uuid, Vec<usize>> = HashMap::new();
-    let mut rows_of_key: HashMap<DoseKey, Vec<usize>> = HashMap::new();
+    // Borrowed keys: no key is copied while planning.
+    let mut rows_of_key: HashMap<&DoseKey, Vec<usize>> = HashMap::new();
     let mut seen = HashSet::new();
     for (index, row) in stored.iter().enumerate() {
         if !seen.insert((row.id, row.version)) {
@@ -106,14 +125,14 @@ pub fn plan(records: &[VerifiedRecord], stored: &[StoredRow]) -> Plan {
                 id: row.id,
                 state: row.state,
                 active: row.active,
-                key: row.key.clone(),
             },
+            &row.key,
         );
     }
 
     let mut steps = Vec::with_capacity(records.len());
     let mut supersede = Vec::new();
-    for (index, verified) in records.iter().enumerate() {
+    for (index, (verified, key)) in records.iter().zip(keys).enumerate() {
         let record = &verified.record;
         let versions = known.entry(record.id).or_default();
         let step = match decide(record.version, &verified.content_hash, versions) {
@@ -124,9 +143,8 @@ pub fn plan(records: &[VerifiedRecord], stored: &[StoredRow]) -> Plan {
                 after_server_correction,
             } => {
                 let active = record.status == RecordStatus::Active;
-                let key = DoseKey::of(verified);
                 let duplicate_dose = active
-                    && rows_of_key.get(&key).is_some_and(|at| {
+                    && rows_of_key.get(key).is_some_and(|at| {
                         at.iter().any(|&r| {
                             let row = &rows[r];
                             row.id != record.id && row.active && counts_for_duplicates(row.state)
@@ -159,8 +177,8 @@ pub fn plan(records: &[VerifiedRecord], stored: &[StoredRow]) -> Plan {
                         id: record.id,
                         state,
                         active,
-                        key,
                     },
+                    key,
                 );
                 Step::Insert {
                     state,
@@ -225,15 +243,16 @@ fn counts_for_duplicates(state: RowState) -> bool {
     matches!(state, RowState::Current | RowState::Held)
 }
 
-fn add_row(
+fn add_row<'a>(
     rows: &mut Vec<LiveRow>,
     rows_of_id: &mut HashMap<Uuid, Vec<usize>>,
-    rows_of_key: &mut HashMap<DoseKey, Vec<usize>>,
+    rows_of_key: &mut HashMap<&'a DoseKey, Vec<usize>>,
     row: LiveRow,
+    key: &'a DoseKey,
 ) {
     let at = rows.len();
     rows_of_id.entry(row.id).or_default().push(at);
-    rows_of_key.entry(row.key.clone()).or_default().push(at);
+    rows_of_key.entry(key).or_default().push(at);
     rows.push(row);
 }
 
@@ -300,7 +319,7 @@ mod tests {
             verified(a, 2, T2, "L1"), // a moves to another ticket; a1 superseded
             verified(b, 1, T1, "L1"), // replay
         ];
-        let plan = plan(&batch, &[]);
+        let plan = plan(&batch, &dose_keys(&batch), &[]);
         let insert = |state, duplicate_dose| Step::Insert {
             state,
             duplicate_dose,
@@ -333,6 +352,20 @@ mod tests {
     }
 
     #[test]
+    fn the_stored_row_query_asks_for_each_active_key_once() {
+        let mut voided = verified(Uuid::now_v7(), 1, T2, "L1");
+        voided.record.status = RecordStatus::Voided;
+        let batch = [
+            verified(Uuid::now_v7(), 1, T1, "L1"),
+            voided,
+            verified(Uuid::now_v7(), 1, T1, "L2"),
+        ];
+        let keys = dose_keys(&batch);
+        assert_eq!(keys, [0, 1, 2].map(|i| DoseKey::of(&batch[i])));
+        assert_eq!(active_keys(&batch, &keys), [&DoseKey::of(&batch[0])]);
+    }
+
+    #[test]
     fn stored_rows_are_superseded_once_and_server_corrections_hold_tablet_versions() {
         let (a, c) = (Uuid::now_v7(), Uuid::now_v7());
         let a1 = verified(a, 1, T1, "L1");
@@ -348,7 +381,7 @@ mod tests {
             verified(a, 3, T1, "L3"),
             verified(c, 3, T2, "TB"),
         ];
-        let plan = plan(&batch, &rows);
+        let plan = plan(&batch, &dose_keys(&batch), &rows);
         assert_eq!(plan.supersede, [a]);
         assert_eq!(
             plan.steps,

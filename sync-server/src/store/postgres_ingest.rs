@@ -7,10 +7,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
-use vrs_record::{RecordStatus, Uuid};
+use vrs_record::Uuid;
 
 use super::model::{Device, IngestResult, Origin, RowState, VerifiedRecord};
-use super::plan::{plan, results, DoseKey, Step, StoredRow};
+use super::plan::{active_keys, dose_keys, plan, results, DoseKey, Step, StoredRow};
 use super::{status_text, StoreError};
 
 /// The rows the plan needs, in one statement: every row of the batch's ids, and every active
@@ -59,8 +59,9 @@ pub(super) async fn ingest_batch(
     records: &[VerifiedRecord],
     now: DateTime<Utc>,
 ) -> Result<Vec<IngestResult>, StoreError> {
-    let stored = stored_rows(tx, records).await?;
-    let plan = plan(records, &stored);
+    let keys = dose_keys(records);
+    let stored = stored_rows(tx, records, &keys).await?;
+    let plan = plan(records, &keys, &stored);
     if !plan.supersede.is_empty() {
         let statement = tx.prepare_cached(SUPERSEDE).await?;
         tx.execute(&statement, &[&plan.supersede]).await?;
@@ -77,6 +78,7 @@ fn version(value: u32) -> Result<i32, StoreError> {
 async fn stored_rows(
     tx: &Transaction<'_>,
     records: &[VerifiedRecord],
+    keys: &[DoseKey],
 ) -> Result<Vec<StoredRow>, StoreError> {
     let ids: Vec<Uuid> = records
         .iter()
@@ -84,11 +86,7 @@ async fn stored_rows(
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let keys: HashSet<DoseKey> = records
-        .iter()
-        .filter(|v| v.record.status == RecordStatus::Active)
-        .map(DoseKey::of)
-        .collect();
+    let keys = active_keys(records, keys);
     let municipalities: Vec<&str> = keys.iter().map(|k| k.municipality.as_str()).collect();
     let numbers: Vec<&str> = keys.iter().map(|k| k.number.as_str()).collect();
     let doses: Vec<i32> = keys.iter().map(|k| i32::from(k.dose)).collect();

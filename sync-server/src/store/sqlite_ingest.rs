@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, TransactionBehavior};
 
 use super::model::{Device, IngestResult, Origin, VerifiedRecord};
-use super::plan::{plan, results, Step};
+use super::plan::{dose_keys, plan, results, Step};
 use super::sqlite::{RowInsert, INSERT_ROW};
 use super::sqlite_rows::stored_rows;
 use super::{settle, status_text, Failure, Job, StoreError};
@@ -65,8 +65,9 @@ fn ingest_batch(
     records: &[VerifiedRecord],
     now: DateTime<Utc>,
 ) -> Result<Vec<IngestResult>, StoreError> {
-    let stored = stored_rows(tx, records)?;
-    let plan = plan(records, &stored);
+    let keys = dose_keys(records);
+    let stored = stored_rows(tx, records, &keys)?;
+    let plan = plan(records, &keys, &stored);
     {
         let mut supersede = tx.prepare_cached(
             "UPDATE records SET state = 'superseded' WHERE id = ?1 AND state = 'current'",

@@ -8,10 +8,10 @@ use std::sync::OnceLock;
 
 use rusqlite::types::Null;
 use rusqlite::{Connection, Statement};
-use vrs_record::{RecordStatus, Uuid};
+use vrs_record::Uuid;
 
 use super::model::{Origin, RowState, VerifiedRecord};
-use super::plan::{DoseKey, StoredRow};
+use super::plan::{active_keys, DoseKey, StoredRow};
 use super::StoreError;
 
 /// Ids or dose keys per statement run: a 500-record batch in four runs of each statement.
@@ -49,6 +49,7 @@ fn statements() -> &'static (String, String) {
 pub(super) fn stored_rows(
     tx: &Connection,
     records: &[VerifiedRecord],
+    keys: &[DoseKey],
 ) -> Result<Vec<StoredRow>, StoreError> {
     let (by_id_sql, by_key_sql) = statements();
     let mut rows = Vec::new();
@@ -70,12 +71,7 @@ pub(super) fn stored_rows(
             rows.push(row);
         })?;
     }
-    let keys: HashSet<DoseKey> = records
-        .iter()
-        .filter(|v| v.record.status == RecordStatus::Active)
-        .map(DoseKey::of)
-        .collect();
-    let keys: Vec<DoseKey> = keys.into_iter().collect();
+    let keys = active_keys(records, keys);
     let mut by_key = tx.prepare_cached(by_key_sql)?;
     for group in keys.chunks(GROUP) {
         for place in 0..GROUP {
