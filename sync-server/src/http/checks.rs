@@ -2,7 +2,7 @@
 //! record alone. In order: readable, valid fields, made by the uploading device, signed by its
 //! key, a plausible vaccination time.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::Semaphore;
@@ -25,7 +25,10 @@ pub fn check_slots() -> Arc<Semaphore> {
 }
 
 fn workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    // Asked once: on Linux each call reads the process's cgroup files (several system calls),
+    // and every request needs the count.
+    static WORKERS: OnceLock<usize> = OnceLock::new();
+    *WORKERS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Checks every record, split across the machine's cores (signature checks are CPU work; they
@@ -74,12 +77,17 @@ pub async fn check_all(
     Ok(checked)
 }
 
+/// Most bytes reserved up front for writing a record's JSON back.
+const JSON_ROOM_MAX: usize = 4096;
+
 /// A record that was read and whose fields and sender are right; its signature is next.
 struct Readable {
     index: usize,
     record: VaccinationRecord,
     signature: String,
     canonical: Vec<u8>,
+    /// Length of the record's JSON as received: about the length written back.
+    json_len: usize,
 }
 
 /// The checks for one worker's records; the signatures of the readable ones are checked as one
@@ -166,6 +174,7 @@ fn read_record(
         canonical: canonical_bytes(&record),
         record,
         signature: signed.signature,
+        json_len: signed.record.get().len(),
     })
 }
 
@@ -196,6 +205,7 @@ fn finish_record(
         record,
         signature: signature_hex,
         canonical,
+        json_len,
     } = readable;
     let reject = |field: &str, reason: String| {
         rejection(index, Some(record.id), Some(record.version), field, reason)
@@ -203,8 +213,13 @@ fn finish_record(
     signature.map_err(|e| reject("signature", e.to_string()))?;
     check_vaccination_time(record.vaccinated_at, now)
         .map_err(|e| reject("vaccinated_at", format!("vaccinated_at: {e}")))?;
+    // Written into room for the JSON as received, not grown (and copied) step by step; a valid
+    // record's JSON is well under the cap, which bounds what padding in an upload can reserve.
+    let mut record_json = Vec::with_capacity(json_len.min(JSON_ROOM_MAX));
+    serde_json::to_writer(&mut record_json, &record)
+        .map_err(|e| reject("record", format!("record: {e}")))?;
     let record_json =
-        serde_json::to_string(&record).map_err(|e| reject("record", format!("record: {e}")))?;
+        String::from_utf8(record_json).map_err(|e| reject("record", format!("record: {e}")))?;
     Ok(VerifiedRecord {
         content_hash: content_hash_of_canonical(&canonical),
         signature: signature_hex,
