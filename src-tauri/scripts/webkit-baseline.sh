@@ -5,8 +5,11 @@
 #   src-tauri/scripts/webkit-baseline.sh SECONDS SPEC...
 #   SPEC = variant[@LIMIT_MB][+ENV=VALUE...]; variants: static, js-only, buf-only (text updated at
 #   20 Hz), img-blob (20 JPEGs a second through <img> + blob URLs, as the app), bitmap, data-url,
-#   blob-only. With @LIMIT_MB the page opens in a bare PyGObject WebKit window
-#   (webkit-peer.py) whose web process has that memory limit, as the app's has (@0: none).
+#   blob-only; and, in the PyGObject window only, fetch-blob (each JPEG fetched from a custom
+#   scheme first), eval-blob (a new script run in the page per frame, as Tauri's channel does)
+#   and eval-fetch-blob (both: how a Tauri channel message arrives). With @LIMIT_MB the page
+#   opens in a bare PyGObject WebKit window (webkit-peer.py) whose web process has that memory
+#   limit, as the app's has (@0: none).
 #   e.g. webkit-baseline.sh 1800 static img-blob static+WEBKIT_DISABLE_COMPOSITING_MODE=1
 #        webkit-baseline.sh 1200 img-blob@0 img-blob@160
 set -euo pipefail

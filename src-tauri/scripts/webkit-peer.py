@@ -3,14 +3,44 @@
 peer in webkit-baseline.sh: opens URL, with a web-process memory limit when LIMIT_MB > 0.
 
     webkit-peer.py URL LIMIT_MB
+
+Variants that mimic how Tauri delivers a channel message (URL#eval-*, URL#*fetch*): the page is
+served from a custom scheme (vrspeer://app/) that also serves a JPEG at vrspeer://app/frame/N,
+and for eval-* this side runs a new script in the page 20 times a second (Tauri's channel runs
+one per message, then the page fetches the data from its IPC scheme).
 """
 import sys
+from urllib.parse import urlparse
 
 import gi
 
 gi.require_version("Gtk", "3.0")
 gi.require_version("WebKit2", "4.1")
-from gi.repository import Gtk, WebKit2  # noqa: E402
+gi.require_version("GdkPixbuf", "2.0")
+from gi.repository import GdkPixbuf, Gio, GLib, Gtk, WebKit2  # noqa: E402
+
+SCHEME = "vrspeer"
+
+
+def preview_jpeg() -> bytes:
+    """A 640x360 grey JPEG of about the size of the app's previews."""
+    pixbuf = GdkPixbuf.Pixbuf.new(GdkPixbuf.Colorspace.RGB, False, 8, 640, 360)
+    pixbuf.fill(0x808080FF)
+    ok, data = pixbuf.save_to_bufferv("jpeg", ["quality"], ["80"])
+    assert ok
+    return bytes(data)
+
+
+def serve(page_path: str, jpeg: bytes):
+    page = open(page_path, "rb").read()
+
+    def handle(request: WebKit2.URISchemeRequest) -> None:
+        path = request.get_path()
+        body, mime = (jpeg, "image/jpeg") if path.startswith("/frame/") else (page, "text/html")
+        stream = Gio.MemoryInputStream.new_from_bytes(GLib.Bytes.new(body))
+        request.finish(stream, len(body), mime)
+
+    return handle
 
 
 def main() -> None:
@@ -25,6 +55,10 @@ def main() -> None:
         settings.set_poll_interval(5.0)
         properties["memory_pressure_settings"] = settings
     context = WebKit2.WebContext(**properties)
+    variant = urlparse(url).fragment
+    if variant.startswith("eval") or "fetch" in variant:
+        context.register_uri_scheme(SCHEME, serve(urlparse(url).path, preview_jpeg()))
+        url = f"{SCHEME}://app/page.html#{variant}"
     view = WebKit2.WebView(web_context=context)
     window = Gtk.Window()
     window.set_default_size(1280, 800)
@@ -32,6 +66,18 @@ def main() -> None:
     window.connect("destroy", Gtk.main_quit)
     window.show_all()
     view.load_uri(url)
+    if variant.startswith("eval"):
+        frame = [0]
+
+        def tick() -> bool:
+            frame[0] += 1
+            # A new script text each time, as Tauri's are (they name the message).
+            view.evaluate_javascript(
+                f"window.peerFrame && window.peerFrame({frame[0]})", -1, None, None, None, None, None
+            )
+            return True
+
+        GLib.timeout_add(50, tick)
     Gtk.main()
 
 
