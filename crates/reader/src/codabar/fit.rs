@@ -224,6 +224,17 @@ fn fit_slots(
     Some((total, samples))
 }
 
+/// The fit's squared error per sample for `geometry`; the largest value where the code runs off
+/// the profile.
+fn mean_error(
+    profile: &[f32],
+    geometry: &Geometry,
+    stride: usize,
+    slots: &mut Vec<SlotFit>,
+) -> f32 {
+    fit_slots(profile, geometry, stride, slots).map_or(f32::MAX, |(total, n)| total / n as f32)
+}
+
 /// A value read by the fit, with how sure it is.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct FitRead {
@@ -248,9 +259,7 @@ pub(super) fn fit_geometry(
     samples_per_pixel: f32,
 ) -> Option<Geometry> {
     let mut slots = Vec::new();
-    let mut cost = |g: &Geometry, stride: usize| -> f32 {
-        fit_slots(profile, g, stride, &mut slots).map_or(f32::MAX, |(total, n)| total / n as f32)
-    };
+    let mut cost = |g: &Geometry, stride: usize| mean_error(profile, g, stride, &mut slots);
     // Perspective first, finely: with the ends fixed it decides where the middle symbols fall
     // (the ratio mostly moves elements within a symbol). Both digit counts; the better goes on.
     let mut starts: Vec<(f32, Geometry)> = Vec::new();
@@ -328,9 +337,7 @@ const MAX_MOTION_PX: f32 = 12.0;
 /// σ² = m²/12).
 pub(super) fn fit_motion(profile: &[f32], geometry: &Geometry, samples_per_pixel: f32) -> Geometry {
     let mut slots = Vec::new();
-    let mut cost = |g: &Geometry, stride: usize| -> f32 {
-        fit_slots(profile, g, stride, &mut slots).map_or(f32::MAX, |(total, n)| total / n as f32)
-    };
+    let mut cost = |g: &Geometry, stride: usize| mean_error(profile, g, stride, &mut slots);
     let variance = geometry.sigma * geometry.sigma;
     let least_sigma = 0.3 * samples_per_pixel;
     let mut best = *geometry;

@@ -62,7 +62,7 @@ const STEPS_PER_SIGMA: f32 = 32.0;
 /// The edge response for one blur, tabulated when it includes motion.
 pub(super) enum EdgeResponse {
     /// Lens blur only: the normal distribution function at `d / sigma`.
-    Lens { sigma: f32 },
+    Lens { normal: &'static Normal, sigma: f32 },
     /// Lens and motion blur: `table[i]` is the response at `first + i / per_sample`.
     Moving {
         table: Vec<f32>,
@@ -74,7 +74,10 @@ pub(super) enum EdgeResponse {
 impl EdgeResponse {
     pub(super) fn new(sigma: f32, motion: f32) -> EdgeResponse {
         if motion < MIN_MOTION_OVER_SIGMA * sigma {
-            return EdgeResponse::Lens { sigma };
+            return EdgeResponse::Lens {
+                normal: Normal::get(),
+                sigma,
+            };
         }
         // The box average of Φ((d − t)/σ) over t in ±motion/2 is, with Ψ(z) = zΦ(z) + φ(z)
         // (an antiderivative of Φ), σ/motion · (Ψ((d + m/2)/σ) − Ψ((d − m/2)/σ)).
@@ -105,7 +108,7 @@ impl EdgeResponse {
     /// The share of a sample at distance `d` (samples) past an edge that is covered.
     pub(super) fn step(&self, d: f32) -> f32 {
         match self {
-            EdgeResponse::Lens { sigma } => Normal::get().cdf(d / sigma),
+            EdgeResponse::Lens { normal, sigma } => normal.cdf(d / sigma),
             EdgeResponse::Moving {
                 table,
                 first,
