@@ -4,7 +4,8 @@
 //! 45 MiB an hour, and the memory limit (`web_memory.rs`) slows the app's growth to about
 //! 20 MiB an hour without stopping it (docs/benchmarks.md). A new web process starts small again,
 //! and everything that matters (queue, session, scanning run, sync) lives on this side. So the
-//! app measures the web process's heap; once it has grown a set amount past the lowest it was,
+//! app measures the web process's heap; once it has grown a set amount past the lowest it was
+//! after settling (a new process fills its caches for its first minutes),
 //! the scan screen, at a moment when no operator input would be lost, stops scanning and asks
 //! for a new one (`commands/web.rs`: the page goes round a page on another scheme and host, and
 //! WebKit gives each crossing a new process); it comes back unlocked on the scan screen, scanning.
@@ -19,10 +20,14 @@ use crate::state::lock;
 /// (`0`: never).
 pub const BUDGET_ENV: &str = "VRS_WEB_RECYCLE_MB";
 
-/// MiB of heap growth past the web process's lowest. At the 20 MiB an hour measured with the
-/// memory limit, a new process about every 25 minutes of scanning, and the heap never more than
-/// this above where it started.
+/// MiB of heap growth past the web process's lowest once settled. At the 20 MiB an hour measured
+/// with the memory limit, a new process about every half hour of scanning, and the heap never
+/// more than this above where it settled.
 pub const DEFAULT_BUDGET_MB: u32 = 8;
+
+/// A web process's first minutes are not growth: it fills its caches (about 40 → 50 MiB here in
+/// five minutes of scanning). Readings before this age set no lowest and make nothing due.
+pub const SETTLE_SECONDS: f64 = 300.0;
 
 /// The growth budget the app runs with, from `VRS_WEB_RECYCLE_MB` (`None`: never recycle).
 pub fn budget_from_env_text(text: Option<&str>) -> Result<Option<u32>, String> {
@@ -36,11 +41,13 @@ pub fn budget_from_env_text(text: Option<&str>) -> Result<Option<u32>, String> {
 }
 
 /// One reading of the web process's heap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeapSample {
     pub pid: u32,
     /// Anonymous resident memory (`RssAnon`): heaps, not mapped files or shared buffers.
     pub heap_kb: u64,
+    /// Seconds since the process started.
+    pub age_s: f64,
 }
 
 /// What the UI is told after a reading.
@@ -84,6 +91,15 @@ impl HeapWatch {
             };
         };
         let mut lowest = lock(&self.lowest);
+        if sample.age_s < SETTLE_SECONDS {
+            // Still settling: what it weighs now says nothing about growth.
+            return HeapCheck {
+                heap_mb: Some(mb(sample.heap_kb)),
+                lowest_mb: None,
+                budget_mb,
+                due: false,
+            };
+        }
         let low = match *lowest {
             Some(low) if low.pid == sample.pid && low.heap_kb <= sample.heap_kb => low,
             _ => sample,
@@ -108,7 +124,14 @@ pub fn read_web_heap() -> Option<HeapSample> {
     struct Proc {
         parent: u32,
         comm: String,
+        started_ticks: u64,
     }
+    let uptime_s: f64 = std::fs::read_to_string("/proc/uptime")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
     let mut procs = HashMap::new();
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
         let Some(pid) = entry
@@ -122,8 +145,15 @@ pub fn read_web_heap() -> Option<HeapSample> {
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
             continue;
         };
-        if let Some((parent, comm)) = parse_stat(&stat) {
-            procs.insert(pid, Proc { parent, comm });
+        if let Some((parent, comm, started_ticks)) = parse_stat(&stat) {
+            procs.insert(
+                pid,
+                Proc {
+                    parent,
+                    comm,
+                    started_ticks,
+                },
+            );
         }
     }
     let me = std::process::id();
@@ -141,11 +171,12 @@ pub fn read_web_heap() -> Option<HeapSample> {
     procs
         .iter()
         .filter(|(pid, p)| p.comm.starts_with("WebKitWebProces") && is_descendant(**pid))
-        .filter_map(|(pid, _)| {
+        .filter_map(|(pid, p)| {
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
             Some(HeapSample {
                 pid: *pid,
                 heap_kb: status_kb(&status, "RssAnon")?,
+                age_s: uptime_s - p.started_ticks as f64 / CLOCK_TICKS_PER_SECOND,
             })
         })
         .max_by_key(|sample| sample.heap_kb)
@@ -156,16 +187,21 @@ pub fn read_web_heap() -> Option<HeapSample> {
     None
 }
 
-/// (parent pid, command name) from a `/proc/PID/stat` line. The name sits in parentheses and may
-/// itself hold spaces and parentheses, so fields are counted after the last `)`.
-fn parse_stat(stat: &str) -> Option<(u32, String)> {
+/// `/proc/PID/stat` counts start times in these (USER_HZ, 100 on every Linux the app targets).
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
+
+/// (parent pid, command name, start time in clock ticks after boot) from a `/proc/PID/stat`
+/// line. The name sits in parentheses and may itself hold spaces and parentheses, so fields are
+/// counted after the last `)`.
+fn parse_stat(stat: &str) -> Option<(u32, String, u64)> {
     let open = stat.find('(')?;
     let close = stat.rfind(')')?;
     let comm = stat.get(open + 1..close)?.to_string();
     let mut rest = stat.get(close + 1..)?.split_whitespace();
-    // Field 3 is the state, 4 the parent.
+    // Field 3 is the state, 4 the parent, 22 the start time.
     let parent = rest.nth(1)?.parse().ok()?;
-    Some((parent, comm))
+    let started = rest.nth(17)?.parse().ok()?;
+    Some((parent, comm, started))
 }
 
 /// A `Name:   N kB` line of `/proc/PID/status`, in kB.
@@ -181,9 +217,14 @@ mod tests {
     use super::*;
 
     fn sample(pid: u32, mb: u64) -> Option<HeapSample> {
+        aged(pid, mb, 2.0 * SETTLE_SECONDS)
+    }
+
+    fn aged(pid: u32, mb: u64, age_s: f64) -> Option<HeapSample> {
         Some(HeapSample {
             pid,
             heap_kb: mb * 1024,
+            age_s,
         })
     }
 
@@ -213,6 +254,19 @@ mod tests {
     }
 
     #[test]
+    fn a_settling_process_sets_no_lowest_and_is_never_due() {
+        let watch = HeapWatch::new(Some(8));
+        let young = watch.observe(aged(10, 40, 30.0));
+        assert_eq!((young.lowest_mb, young.due), (None, false));
+        // Filling its caches: 40 → 60 MiB in its first minutes is not growth.
+        assert!(!watch.observe(aged(10, 60, SETTLE_SECONDS - 1.0)).due);
+        let settled = watch.observe(aged(10, 52, SETTLE_SECONDS + 1.0));
+        assert_eq!(settled.lowest_mb, Some(52.0));
+        assert!(!settled.due);
+        assert!(watch.observe(aged(10, 60, SETTLE_SECONDS + 60.0)).due);
+    }
+
+    #[test]
     fn without_a_budget_or_a_reading_nothing_is_due() {
         let never = HeapWatch::new(None);
         never.observe(sample(10, 50));
@@ -237,7 +291,7 @@ mod tests {
                     12 0 987654 123456789 2000 18446744073709551615";
         assert_eq!(
             parse_stat(line),
-            Some((4200, "Web (Content) x".to_string()))
+            Some((4200, "Web (Content) x".to_string(), 987654))
         );
         assert_eq!(parse_stat("garbage"), None);
         let status = "Name:\tWebKitWebProces\nRssAnon:\t   53248 kB\nRssFile:\t 1000 kB\n";
