@@ -121,10 +121,24 @@ impl Queue {
             dir: _,
             _checkpointer: checkpointer,
         } = queue;
-        conn.close().map_err(|(_, e)| QueueError::from(e))?;
-        // The checkpoint thread's connection is the last one open: joining it writes the WAL
-        // back and removes it, so that the rename below moves one complete file.
+        // Stop the checkpoint thread (it ends once the writer's commit hook lets go of its
+        // wake-up sender), then leave WAL mode: that writes every committed page into the file
+        // and removes the WAL, and SQLite does it only for the last connection, so the rename
+        // below moves one complete file. (Relying on the thread's connection to write the WAL
+        // back as it closed lost the meta rows now and then under load: `init` made a store
+        // that could not be opened.)
+        conn.commit_hook(None::<fn() -> bool>);
         drop(checkpointer);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |row| row.get(0))
+            .map_err(|e| QueueError::from(e).at_path(&building))?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(QueueError::Database(format!(
+                "{}: still in {mode} mode, not moved into place",
+                building.display()
+            )));
+        }
+        conn.close().map_err(|(_, e)| QueueError::from(e))?;
         std::fs::rename(&building, &final_path).map_err(|e| QueueError::io(&final_path, e))?;
         sync_dir(dir)?;
         let mut conn = connect(&final_path, false)?;

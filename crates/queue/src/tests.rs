@@ -527,3 +527,30 @@ fn pending_except_leaves_out_every_version_of_the_records_in_flight() {
         vec![(first.id, 1), (second.id, 1), (third.id, 1), (first.id, 2)]
     );
 }
+
+#[test]
+fn a_new_store_is_moved_into_place_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = Queue::create(dir.path(), PIN).unwrap();
+    // What `init` committed is in the database file itself, not in a WAL left beside the
+    // building file (which the rename does not move): a copy of the file alone holds it.
+    let alone = tempfile::tempdir().unwrap();
+    std::fs::copy(dir.path().join(DB_FILE), alone.path().join(DB_FILE)).unwrap();
+    let copy = raw(alone.path());
+    for key in ["kdf_salt", "kdf_iterations", "wrapped_key", "device_id"] {
+        let found: i64 = copy
+            .query_row("SELECT count(*) FROM meta WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(found, 1, "meta {key} missing from the database file");
+    }
+    drop(queue);
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("building"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    Queue::open(dir.path(), PIN).unwrap();
+}
