@@ -4,9 +4,6 @@
 # WebKitWebDriver against the server on loopback.
 #   VRS_E2E_SHOTS=DIR         save a screenshot of each screen there (docs/screenshots for the docs)
 #   VRS_E2E_SOAK_SECONDS=N    afterwards keep scanning N seconds and sample memory
-#   VRS_MEMORY_SOAK_SECONDS=N then start the app again outside WebDriver and sample its memory
-#                             through N seconds of scanning (WebKit renews the web process only
-#                             there; src-tauri/e2e/memory-soak.mjs)
 #   VRS_E2E_BUILD=workspace   build with `cargo build --workspace --bins` (what scripts/test.sh
 #                             already ran, so nothing is rebuilt with other feature unification);
 #                             default: only the three packages
@@ -34,6 +31,3 @@ export TAURI_DRIVER="${TAURI_DRIVER:-$(command -v tauri-driver)}"
 export WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
 
 xvfb-run -a -s "-screen 0 1280x800x24" node src-tauri/e2e/app.e2e.mjs
-if (( ${VRS_MEMORY_SOAK_SECONDS:-0} > 0 )); then
-  xvfb-run -a -s "-screen 0 1280x800x24" node src-tauri/e2e/memory-soak.mjs
-fi

@@ -24,8 +24,6 @@ packages=(
 )
 if [[ "${VRS_APP_WITH_E2E:-0}" == 1 ]]; then
   packages+=(webkit2gtk-driver)
-  # The memory run types the PIN into the window as an operator would (src-tauri/e2e/memory-soak.mjs).
-  packages+=(xdotool)
 fi
 
 missing=()

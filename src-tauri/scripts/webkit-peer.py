@@ -8,12 +8,7 @@ Variants that mimic how Tauri delivers a channel message (URL#eval-*, URL#*fetch
 served from a custom scheme (vrspeer://app/) that also serves a JPEG at vrspeer://app/frame/N,
 and for eval-* this side runs a new script in the page 20 times a second (Tauri's channel runs
 one per message, then the page fetches the data from its IPC scheme).
-
-PEER_RECYCLE_SECONDS=N: every N seconds the web process is ended and the page reloaded in a new
-one (the app bounds its web process's memory with new processes too, src-tauri/src/web_recycle.rs,
-by way of a cross-site navigation instead, which a WebDriver session survives).
 """
-import os
 import sys
 from urllib.parse import urlparse
 
@@ -83,15 +78,6 @@ def main() -> None:
             return True
 
         GLib.timeout_add(50, tick)
-    recycle_seconds = int(os.environ.get("PEER_RECYCLE_SECONDS", "0"))
-    if recycle_seconds > 0:
-
-        def recycle() -> bool:
-            view.terminate_web_process()
-            view.reload()
-            return True
-
-        GLib.timeout_add_seconds(recycle_seconds, recycle)
     Gtk.main()
 
 

@@ -19,7 +19,6 @@ pub mod state;
 pub mod sync;
 #[cfg(target_os = "linux")]
 pub mod web_memory;
-pub mod web_recycle;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -82,29 +81,18 @@ pub fn run() {
     match web_memory::WebMemoryLimit::from_env_text(
         std::env::var(web_memory::LIMIT_ENV).ok().as_deref(),
     ) {
-        Ok(limit) => web_memory::install(limit),
+        Ok(Some(limit)) => web_memory::install(limit),
+        Ok(None) => {}
         Err(e) => {
             eprintln!("vrs-app: {e}");
             std::process::exit(2);
         }
     }
-    let heap_watch = match web_recycle::budget_from_env_text(
-        std::env::var(web_recycle::BUDGET_ENV).ok().as_deref(),
-    ) {
-        Ok(budget) => Arc::new(web_recycle::HeapWatch::new(budget)),
-        Err(e) => {
-            eprintln!("vrs-app: {e}");
-            std::process::exit(2);
-        }
-    };
     let latest: LatestPreview = Arc::default();
     let for_protocol = Arc::clone(&latest);
     let result = tauri::Builder::default()
         .register_uri_scheme_protocol("preview", move |_ctx, request| {
             preview_response(&for_protocol, request.uri().query())
-        })
-        .register_uri_scheme_protocol(commands::web::RENEW_SCHEME, |_ctx, _request| {
-            commands::web::renew_page()
         })
         .setup(move |app| {
             let dir = data_dir(app)?;
@@ -112,10 +100,6 @@ pub fn run() {
             let state = AppState::new(dir, settings).with_latest_preview(latest);
             app.manage(Arc::new(state));
             app.manage(Arc::new(SyncAgent::default()));
-            app.manage(heap_watch);
-            for window in app.webview_windows().values() {
-                commands::web::prepare_window(window);
-            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -145,8 +129,6 @@ pub fn run() {
             commands::sync::enrol,
             commands::sync::sync_status,
             commands::sync::sync_now,
-            commands::web::web_heap_check,
-            commands::web::recycle_web_view,
         ])
         .run(context());
     if let Err(e) = result {

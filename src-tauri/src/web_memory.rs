@@ -1,5 +1,4 @@
-//! A memory limit for WebKitGTK's web process, and the setting that lets the app move its page
-//! into a new web process.
+//! A memory limit for WebKitGTK's web process.
 //!
 //! Left alone, the web process's heap grows for as long as the preview plays (about 50 MiB an
 //! hour here; a bare WebKit window drawing JPEGs the same way grows too, docs/benchmarks.md),
@@ -8,10 +7,7 @@
 //! but only as a construct-only property of the web context, and the web context is built
 //! inside wry, which offers no way to pass one. So before the first context is built we wrap the
 //! GObject constructor of `WebKitWebContext`: when the property was left unset, the constructor
-//! sees our settings instead. The limit slows the growth without stopping it, so the same hook
-//! also turns on process swap on cross-site navigation (construct-only too), which
-//! `web_recycle.rs` uses to give the page a new web process. Everything else goes through
-//! unchanged.
+//! sees our settings instead. Everything else goes through unchanged.
 
 #![allow(unsafe_code)] // GObject class surgery; each block says what it relies on
 
@@ -73,27 +69,16 @@ type Constructor = unsafe extern "C" fn(GType, c_uint, *mut GObjectConstructPara
 
 struct Hook {
     original: Constructor,
-    /// The `memory-pressure-settings` property's spec, compared by address (0: not replaced).
+    /// The `memory-pressure-settings` property's spec, compared by address.
     pspec: usize,
     /// A leaked `GValue` holding our settings; read-only once made.
     value: usize,
     limit_mb: u32,
-    /// The `process-swap-on-cross-site-navigation-enabled` property's spec (0: not replaced).
-    swap_pspec: usize,
-    /// A leaked `GValue` holding `true`.
-    swap_value: usize,
 }
 
 static HOOK: OnceLock<Hook> = OnceLock::new();
 /// Web contexts that got our settings (the property cannot be read back from a context).
 static CONTEXTS_LIMITED: AtomicUsize = AtomicUsize::new(0);
-/// Web contexts built with process swap on cross-site navigation.
-static CONTEXTS_SWAPPING: AtomicUsize = AtomicUsize::new(0);
-
-/// Whether the web context was built to swap processes on cross-site navigation.
-pub fn process_swap_enabled() -> bool {
-    CONTEXTS_SWAPPING.load(Ordering::Relaxed) > 0
-}
 
 /// The limit in megabytes, once a web context was built with it.
 pub fn active_limit_mb() -> Option<u32> {
@@ -101,32 +86,27 @@ pub fn active_limit_mb() -> Option<u32> {
     (CONTEXTS_LIMITED.load(Ordering::Relaxed) > 0).then_some(hook.limit_mb)
 }
 
-/// Makes every web context built from now on use `limit` (when given) unless its builder set
-/// one, and swap web processes on cross-site navigation. Call on the main thread before the app
-/// builds its first window. A second call changes nothing.
-pub fn install(limit: Option<WebMemoryLimit>) {
+/// Makes every web context built from now on use `limit` unless its builder set one. Call on
+/// the main thread before the app builds its first window. A second call changes nothing.
+pub fn install(limit: WebMemoryLimit) {
     HOOK.get_or_init(|| {
-        let value = limit.map(|limit| {
-            // SAFETY: plain constructor and setters of a boxed struct we own until
-            // `from_glib_full` takes it; called through the C API because the Rust wrappers
-            // insist on GTK being initialised, which Tauri does only later (the settings need
-            // no GTK).
-            let settings: MemoryPressureSettings = unsafe {
-                let raw = ffi::webkit_memory_pressure_settings_new();
-                ffi::webkit_memory_pressure_settings_set_memory_limit(raw, limit.limit_mb);
-                // WebKit requires conservative < strict, both in (0, 1): strict first, so the
-                // conservative one is checked against the new strict one.
-                ffi::webkit_memory_pressure_settings_set_strict_threshold(raw, limit.strict);
-                ffi::webkit_memory_pressure_settings_set_conservative_threshold(
-                    raw,
-                    limit.conservative,
-                );
-                ffi::webkit_memory_pressure_settings_set_poll_interval(raw, limit.poll_seconds);
-                from_glib_full(raw)
-            };
-            leaked_value(settings.to_value())
-        });
-        let swap_value = leaked_value(true.to_value());
+        // SAFETY: plain constructor and setters of a boxed struct we own until `from_glib_full`
+        // takes it; called through the C API because the Rust wrappers insist on GTK being
+        // initialised, which Tauri does only later (the settings need no GTK).
+        let settings: MemoryPressureSettings = unsafe {
+            let raw = ffi::webkit_memory_pressure_settings_new();
+            ffi::webkit_memory_pressure_settings_set_memory_limit(raw, limit.limit_mb);
+            // WebKit requires conservative < strict, both in (0, 1): strict first, so the
+            // conservative one is checked against the new strict one.
+            ffi::webkit_memory_pressure_settings_set_strict_threshold(raw, limit.strict);
+            ffi::webkit_memory_pressure_settings_set_conservative_threshold(
+                raw,
+                limit.conservative,
+            );
+            ffi::webkit_memory_pressure_settings_set_poll_interval(raw, limit.poll_seconds);
+            from_glib_full(raw)
+        };
+        let value: &'static mut webkit2gtk::glib::Value = Box::leak(Box::new(settings.to_value()));
         // SAFETY: g_type_class_ref returns the class struct of a registered GObject type (it
         // registers WebKitWebContext if needed); we keep the reference for the life of the
         // process, so the struct stays valid. Only the main thread builds web contexts and this
@@ -134,39 +114,28 @@ pub fn install(limit: Option<WebMemoryLimit>) {
         unsafe {
             let class =
                 g_type_class_ref(WebContext::static_type().into_glib()) as *mut GObjectClass;
-            let find = |name: &std::ffi::CStr| g_object_class_find_property(class, name.as_ptr());
-            let pspec = find(c"memory-pressure-settings") as usize;
-            let swap_pspec = find(c"process-swap-on-cross-site-navigation-enabled") as usize;
-            match (*class).constructor {
-                Some(original) => {
-                    (*class).constructor = Some(construct_with_ours);
+            let pspec = g_object_class_find_property(class, c"memory-pressure-settings".as_ptr());
+            let original = (*class).constructor;
+            match (original, pspec.is_null()) {
+                (Some(original), false) => {
+                    (*class).constructor = Some(construct_with_limit);
                     Hook {
                         original,
-                        // A WebKit without a property (older than 2.34) keeps its default.
-                        pspec: if value.is_some() { pspec } else { 0 },
-                        value: value.unwrap_or(0),
-                        limit_mb: limit.map_or(0, |l| l.limit_mb),
-                        swap_pspec,
-                        swap_value,
+                        pspec: pspec as usize,
+                        value: value.to_glib_none_mut().0 as usize,
+                        limit_mb: limit.limit_mb,
                     }
                 }
-                None => Hook {
+                // A WebKit without the property (older than 2.34): leave the class alone.
+                _ => Hook {
                     original: fallback,
                     pspec: 0,
                     value: 0,
                     limit_mb: 0,
-                    swap_pspec: 0,
-                    swap_value: 0,
                 },
             }
         }
     });
-}
-
-/// A `GValue` that lives for the rest of the process, as the raw pointer the constructor takes.
-fn leaked_value(value: webkit2gtk::glib::Value) -> usize {
-    let value: &'static mut webkit2gtk::glib::Value = Box::leak(Box::new(value));
-    value.to_glib_none_mut().0 as usize
 }
 
 /// Never called: stands in for the original constructor when none was swapped.
@@ -174,9 +143,8 @@ unsafe extern "C" fn fallback(_: GType, _: c_uint, _: *mut GObjectConstructParam
     std::ptr::null_mut()
 }
 
-/// The wrapped constructor: the same construct parameters, with ours for an unset limit and for
-/// process swapping.
-unsafe extern "C" fn construct_with_ours(
+/// The wrapped constructor: the same construct parameters, with ours for an unset limit.
+unsafe extern "C" fn construct_with_limit(
     type_: GType,
     count: c_uint,
     params: *mut GObjectConstructParam,
@@ -190,24 +158,16 @@ unsafe extern "C" fn construct_with_ours(
         return unsafe { (hook.original)(type_, count, params) };
     }
     // SAFETY: GObject passes `count` valid parameters; we copy them and replace only the value
-    // pointers of our properties: the limit when the caller left it at its default (no
-    // settings), process swapping always (the app never asks for it off). The original
-    // constructor only reads the values (the property setter copies the boxed settings), and
-    // our GValues live for the whole process.
+    // pointer of our property, when the caller left it at its default (no settings). The
+    // original constructor only reads the values (the property setter copies the boxed
+    // settings), and our GValue lives for the whole process.
     unsafe {
         let mut ours: Vec<GObjectConstructParam> =
             std::slice::from_raw_parts(params, count as usize).to_vec();
         for param in &mut ours {
-            let pspec = param.pspec as usize;
-            if pspec == 0 {
-                continue;
-            }
-            if pspec == hook.pspec && g_value_get_boxed(param.value).is_null() {
+            if param.pspec as usize == hook.pspec && g_value_get_boxed(param.value).is_null() {
                 param.value = hook.value as *mut _;
                 CONTEXTS_LIMITED.fetch_add(1, Ordering::Relaxed);
-            } else if pspec == hook.swap_pspec {
-                param.value = hook.swap_value as *mut _;
-                CONTEXTS_SWAPPING.fetch_add(1, Ordering::Relaxed);
             }
         }
         (hook.original)(type_, count, ours.as_mut_ptr())

@@ -11,7 +11,6 @@ import type {
   EnrolInfo,
   FileResult,
   FrameSourceSetting,
-  HeapCheck,
   ImportEvent,
   ImportSummary,
   LineCheck,
@@ -69,11 +68,6 @@ export const api = {
 
   importFolder: (path: string, events: Channel<ImportEvent>) =>
     call<ImportSummary>("import_folder", { path, events }),
-
-  /** The web process's heap against the app's budget. */
-  webHeapCheck: () => call<HeapCheck>("web_heap_check"),
-  /** Ends this page's web process and reloads the page in a new one (never answers). */
-  recycleWebView: () => call<void>("recycle_web_view"),
 
   counts: () => call<Counts>("counts"),
   listRecords: (query: RecordQuery) => call<RecordRow[]>("list_records", { query }),

@@ -4,7 +4,7 @@ import "./style.css";
 import { clear, h } from "./dom";
 import { lang, setLang, t } from "./i18n";
 import { api } from "./ipc";
-import { metrics, recordRecycle } from "./metrics";
+import { metrics } from "./metrics";
 import type { AppStatus, Counts, SyncStatus } from "./types";
 import { importScreen } from "./screens/import";
 import { queueScreen } from "./screens/queue";
@@ -19,9 +19,6 @@ export interface Screen {
   el: HTMLElement;
   /** Called when the screen is left: stop cameras, timers. */
   leave?: () => void | Promise<void>;
-  /** True when the page may be reloaded in a new web process now: nothing the operator typed or
-   * is deciding would be lost (screens without it are never interrupted). */
-  atRest?: () => boolean;
 }
 
 export interface Ctx {
@@ -33,8 +30,6 @@ export interface Ctx {
 
 const NAV: ScreenName[] = ["scan", "session", "import", "queue", "sync"];
 const POLL_MS = 3000;
-/** How often the web process's heap is checked (src-tauri/src/web_recycle.rs says why). */
-const HEAP_CHECK_MS = 30000;
 
 const root = document.getElementById("app") as HTMLElement;
 let status: AppStatus | null = null;
@@ -42,7 +37,6 @@ let current: { name: ScreenName; screen: Screen } | null = null;
 let bar: HTMLElement | null = null;
 let main: HTMLElement | null = null;
 let poll: number | undefined;
-let heapTimer: number | undefined;
 
 async function refresh(): Promise<void> {
   status = await api.appStatus();
@@ -147,28 +141,6 @@ function go(name: ScreenName): void {
   })();
 }
 
-/** Reloads the page in a new web process once its heap has grown past the app's budget (or at
- * once, `force`), but only while the current screen is at rest. The page is gone when this
- * succeeds; the new one comes back on the scan screen, scanning. */
-async function recycleWebProcess(force = false): Promise<void> {
-  if (!current?.screen.atRest?.()) return;
-  if (!force) {
-    const check = await api.webHeapCheck().catch(() => null);
-    metrics.webHeap = check;
-    if (!check?.due || !current?.screen.atRest?.()) return;
-  }
-  const was = current.name;
-  await leaveCurrent();
-  recordRecycle();
-  try {
-    await api.recycleWebView();
-  } catch {
-    // No new process to be had: carry on in this one.
-    go(was);
-  }
-}
-metrics.recycleNow = () => recycleWebProcess(true);
-
 function showShell(start: ScreenName): void {
   document.documentElement.lang = lang();
   bar = h("header", { class: "bar" });
@@ -184,13 +156,10 @@ function showShell(start: ScreenName): void {
   go(start);
   window.clearInterval(poll);
   poll = window.setInterval(() => void drawBar(), POLL_MS);
-  window.clearInterval(heapTimer);
-  heapTimer = window.setInterval(() => void recycleWebProcess(), HEAP_CHECK_MS);
 }
 
 function showUnlock(): void {
   window.clearInterval(poll);
-  window.clearInterval(heapTimer);
   bar = null;
   main = null;
   if (!status) return;

@@ -1,8 +1,6 @@
 // What the scan screen did, for the end-to-end test and the benchmark to read from the window
 // (window.__vrs): each drawn verdict with its frame and latency, and preview frames drawn.
 
-import type { HeapCheck } from "./types";
-
 export interface DrawnVerdict {
   run: number;
   frame_id: number;
@@ -15,7 +13,6 @@ export interface DrawnVerdict {
 }
 
 const KEEP = 5000;
-const RECYCLES_KEY = "vrs.webRecycles";
 
 export const metrics = {
   verdicts: [] as DrawnVerdict[],
@@ -25,18 +22,7 @@ export const metrics = {
   lastPreviewFrame: 0,
   /** The web process's memory limit the app reported (MB), if any. */
   webMemoryLimitMb: null as number | null,
-  /** The last check of the web process's heap. */
-  webHeap: null as HeapCheck | null,
-  /** Times this tab's page was reloaded in a new web process (kept across those reloads). */
-  webRecycles: Number(sessionStorage.getItem(RECYCLES_KEY) ?? 0),
-  /** Reloads the page in a new web process now, if the screen is at rest (for the end-to-end test). */
-  recycleNow: async (): Promise<void> => {},
 };
-
-export function recordRecycle(): void {
-  metrics.webRecycles += 1;
-  sessionStorage.setItem(RECYCLES_KEY, String(metrics.webRecycles));
-}
 
 (window as unknown as { __vrs: typeof metrics }).__vrs = metrics;
 

@@ -35,14 +35,6 @@ export interface Session {
   dose: number;
 }
 
-/** The web process's heap, and whether a new web process is due (src-tauri/src/web_recycle.rs). */
-export interface HeapCheck {
-  heap_mb: number | null;
-  lowest_mb: number | null;
-  budget_mb: number | null;
-  due: boolean;
-}
-
 export interface AppStatus {
   /** A queue exists (a PIN was chosen). */
   initialized: boolean;

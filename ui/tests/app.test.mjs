@@ -189,44 +189,6 @@ export const tests = [
     },
   },
   {
-    name: "a grown web process is renewed only while the scan screen is at rest, and scanning resumes",
-    async run({ page, open }) {
-      await page.clock.install();
-      await open(READY);
-      await eventually(async () => assert.equal(await attr(page, "scan-toggle", "data-running"), "true"));
-      await page.evaluate(() => (window.__beforeRecycle = true));
-      // Not grown: checked, left alone.
-      await page.clock.runFor(31000);
-      await eventually(async () => assert.equal((await calls(page, "web_heap_check")).length, 1));
-      assert.equal((await calls(page, "recycle_web_view")).length, 0);
-      // Grown, but an OCR-only read waits for the operator: not even checked.
-      await page.evaluate(() => (window.__mock.state.heapCheck = { ...window.__mock.state.heapCheck, heap_mb: 70, due: true }));
-      const fields = await page.evaluate((d) => window.__mock.fieldsOf(d), B);
-      await mock(page, "verdict", { frame_id: 5, status: "unconfirmed", fields, agreed: ["ocr"], consensus: { seen: 2, needed: 2 } });
-      await verdictIs(page, "unconfirmed");
-      await page.clock.runFor(31000);
-      assert.equal((await calls(page, "web_heap_check")).length, 1);
-      // Digits typed by hand are not thrown away either.
-      await mock(page, "verdict", { frame_id: 6, status: "accepted", fields: await page.evaluate((d) => window.__mock.fieldsOf(d), A), agreed: ["ocr", "qr"] });
-      await verdictIs(page, "accepted");
-      await byId(page, "manual-input").fill("1213");
-      await byId(page, "manual-input").blur();
-      await page.clock.runFor(31000);
-      assert.equal((await calls(page, "web_heap_check")).length, 1);
-      await byId(page, "manual-input").fill("");
-      await byId(page, "manual-input").blur();
-      // At rest: scanning stops, then the page is reloaded in a new web process.
-      await page.clock.runFor(31000);
-      await eventually(async () => assert.equal(await page.evaluate(() => window.__beforeRecycle ?? false), false));
-      const before = await page.evaluate(() => JSON.parse(sessionStorage.getItem("mock.beforeRecycle")));
-      assert.deepEqual(before.slice(-3), ["web_heap_check", "stop_scan", "recycle_web_view"]);
-      // The new page is back on the scan screen, scanning a new run, and counts the renewal.
-      await eventually(async () => assert.equal(await attr(page, "scan-toggle", "data-running"), "true"));
-      assert.equal((await calls(page, "start_scan")).length, 1);
-      assert.equal(await page.evaluate(() => window.__vrs.webRecycles), 1);
-    },
-  },
-  {
     name: "manual entry checks digits live and saves only a valid line",
     async run({ page, open }) {
       await open(READY);

@@ -28,7 +28,6 @@
     lastSync: null,
     syncErrors: [],
     calls: [],
-    heapCheck: { heap_mb: 60, lowest_mb: 60, budget_mb: 8, due: false },
   };
 
   const fail = (code, message, field) => {
@@ -152,14 +151,6 @@
       }
       state.session = session;
       return session;
-    },
-    web_heap_check: () => state.heapCheck,
-    // The app ends the web process and reloads the page: the page never hears back. What was
-    // called before is kept for the test in sessionStorage (the reload starts a new mock).
-    recycle_web_view: () => {
-      sessionStorage.setItem("mock.beforeRecycle", JSON.stringify(state.calls.map((c) => c.cmd)));
-      void Promise.resolve().then(() => location.reload());
-      return new Promise(() => {});
     },
     list_cameras: () => [],
     set_source: () => null,

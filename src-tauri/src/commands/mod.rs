@@ -7,7 +7,6 @@ pub mod records;
 pub mod scan;
 pub mod sync;
 pub mod unlock;
-pub mod web;
 
 use std::sync::Arc;
 

@@ -218,19 +218,12 @@ export function scanScreen(ctx: Ctx): Screen {
   if (ctx.status.session) void start();
   else msg.show(t("session_needed"));
 
-  const manualInput = el.querySelector<HTMLInputElement>('[data-testid="manual-input"]');
   return {
     el,
     leave: async () => {
       if (running) await stop();
       painter.dispose();
     },
-    // Scanning, no OCR-only read waiting for the operator, no digits typed, no field in use.
-    atRest: () =>
-      running &&
-      shown?.status !== "unconfirmed" &&
-      !manualInput?.value.trim() &&
-      !(document.activeElement instanceof HTMLInputElement || document.activeElement instanceof HTMLSelectElement),
   };
 }
 
