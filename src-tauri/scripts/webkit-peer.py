@@ -10,6 +10,7 @@ and for eval-* this side runs a new script in the page 20 times a second (Tauri'
 one per message, then the page fetches the data from its IPC scheme).
 """
 import sys
+from pathlib import Path
 from urllib.parse import urlparse
 
 import gi
@@ -32,7 +33,7 @@ def preview_jpeg() -> bytes:
 
 
 def serve(page_path: str, jpeg: bytes):
-    page = open(page_path, "rb").read()
+    page = Path(page_path).read_bytes()
 
     def handle(request: WebKit2.URISchemeRequest) -> None:
         path = request.get_path()

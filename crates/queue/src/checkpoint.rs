@@ -53,6 +53,15 @@ impl Checkpointer {
     }
 }
 
+impl Checkpointer {
+    /// Stops the thread while `writer` stays open: the thread ends once the writer's commit
+    /// hook lets go of its wake-up sender, and its connection closes with it.
+    pub(crate) fn stop(self, writer: &Connection) {
+        writer.commit_hook(None::<fn() -> bool>);
+        drop(self); // joins
+    }
+}
+
 impl Drop for Checkpointer {
     fn drop(&mut self) {
         if let Some(thread) = self.thread.take() {

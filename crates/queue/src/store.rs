@@ -38,18 +38,28 @@ pub(crate) fn connect(path: &Path, create: bool) -> Result<Connection> {
     let fail = |e: rusqlite::Error| QueueError::from(e).at_path(path);
     let conn = Connection::open_with_flags(path, flags).map_err(fail)?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(fail)?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-        .map_err(fail)?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(QueueError::Database(format!(
-            "{}: journal mode is {mode}, WAL needed",
-            path.display()
-        )));
-    }
+    set_journal_mode(&conn, path, "WAL")?;
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
         .map_err(fail)?;
     Ok(conn)
+}
+
+/// Switches the journal mode and checks that SQLite did (it refuses some switches, such as
+/// leaving WAL while another connection is open, by answering with the mode it kept).
+fn set_journal_mode(conn: &Connection, path: &Path, wanted: &str) -> Result<()> {
+    let mode: String = conn
+        .query_row(&format!("PRAGMA journal_mode = {wanted}"), [], |row| {
+            row.get(0)
+        })
+        .map_err(|e| QueueError::from(e).at_path(path))?;
+    if mode.eq_ignore_ascii_case(wanted) {
+        Ok(())
+    } else {
+        Err(QueueError::Database(format!(
+            "{}: journal mode is {mode}, {wanted} needed",
+            path.display()
+        )))
+    }
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
@@ -121,23 +131,13 @@ impl Queue {
             dir: _,
             _checkpointer: checkpointer,
         } = queue;
-        // Stop the checkpoint thread (it ends once the writer's commit hook lets go of its
-        // wake-up sender), then leave WAL mode: that writes every committed page into the file
-        // and removes the WAL, and SQLite does it only for the last connection, so the rename
-        // below moves one complete file. (Relying on the thread's connection to write the WAL
-        // back as it closed lost the meta rows now and then under load: `init` made a store
-        // that could not be opened.)
-        conn.commit_hook(None::<fn() -> bool>);
-        drop(checkpointer);
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode = DELETE", [], |row| row.get(0))
-            .map_err(|e| QueueError::from(e).at_path(&building))?;
-        if !mode.eq_ignore_ascii_case("delete") {
-            return Err(QueueError::Database(format!(
-                "{}: still in {mode} mode, not moved into place",
-                building.display()
-            )));
-        }
+        // Stop the checkpoint thread, then leave WAL mode: that writes every committed page
+        // into the file and removes the WAL, and SQLite does it only for the last connection,
+        // so the rename below moves one complete file. (Relying on the thread's connection to
+        // write the WAL back as it closed lost the meta rows now and then under load: `init`
+        // made a store that could not be opened.)
+        checkpointer.stop(&conn);
+        set_journal_mode(&conn, &building, "DELETE")?;
         conn.close().map_err(|(_, e)| QueueError::from(e))?;
         std::fs::rename(&building, &final_path).map_err(|e| QueueError::io(&final_path, e))?;
         sync_dir(dir)?;
