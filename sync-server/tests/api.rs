@@ -448,11 +448,16 @@ async fn each_municipality_exports_only_what_it_may_see() {
             .collect();
         assert_eq!(holder[0], "");
         assert_eq!(holder[1].len(), 14);
+        // The register's dates are Japan's (the export writes them in JST), whatever the
+        // offset the record carries and whatever the time of day the test runs.
         assert_eq!(
             holder[2],
-            "20261125".get(..0).map_or(holder[2], |_| holder[2])
+            first
+                .vaccinated_at
+                .with_timezone(&vrs_server::time::jst())
+                .format("%Y%m%d")
+                .to_string()
         );
-        assert_eq!(holder[2], first.vaccinated_at.format("%Y%m%d").to_string());
         assert_eq!(
             &holder[3..9],
             [
