@@ -170,6 +170,9 @@ async function main() {
       VRS_CAMERA_DIR: frames,
       VRS_CAMERA_FPS: String(CAMERA_FPS),
       VRS_CAMERA_HOLD_FRAMES: String(CAMERA_FPS * 3),
+      // Previews carry their frame id in their pixels, so the page can count those it drew
+      // whichever transport brings them (the stream gives it nothing else).
+      VRS_PREVIEW_STAMP: "1",
     },
   });
   await waitHttp(`http://127.0.0.1:${driverPort}/status`).catch((e) => {
@@ -238,6 +241,13 @@ async function main() {
     const ids = drawn.map((v) => v.frame_id);
     assert.ok(ids.every((id, i) => i === 0 || id > ids[i - 1]), "verdict frames drawn out of order");
     const lat = drawn.map((v) => v.latency_ms);
+    // The preview reached the window: distinct frames drawn, newer ones later.
+    if (previewTimes.length < 10) {
+      const seen = await wd.execute(
+        "const i = document.querySelector('[data-testid=\"preview\"]'); return { src: i.src, width: i.naturalWidth, complete: i.complete, error: window.__vrs.previewStampError }",
+      );
+      assert.fail(`${previewTimes.length} previews drawn; the preview: ${JSON.stringify(seen)}`);
+    }
     const span = (previewTimes.at(-1) - previewTimes[0]) / 1000;
     metrics.scan = {
       verdicts: drawn.length,
@@ -374,7 +384,7 @@ async function main() {
       metrics.soak = {
         page,
         seconds: SOAK_SECONDS,
-        transport: process.env.VRS_PREVIEW_TRANSPORT ?? "channel",
+        transport: process.env.VRS_PREVIEW_TRANSPORT || "channel",
         camera_fps: CAMERA_FPS,
         samples,
         verdicts: drawnSoak.length,

@@ -156,6 +156,10 @@ pub struct ScanStarted {
     pub run: u64,
     pub source: SourceInfo,
     pub preview_url: Option<String>,
+    /// The loopback stream URL for the page's `<img>` (stream transport).
+    pub preview_stream: Option<String>,
+    /// Whether previews carry their frame id in their top rows (`encode_preview`).
+    pub preview_stamped: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -12,6 +12,7 @@ pub mod dto;
 pub mod error;
 pub mod line_check;
 pub mod pipeline;
+pub mod preview_stream;
 pub mod reader;
 pub mod records;
 pub mod settings;
@@ -26,7 +27,8 @@ use std::sync::Arc;
 use tauri::http::{Response, StatusCode};
 use tauri::Manager;
 
-use crate::settings::{Settings, DATA_DIR_ENV};
+use crate::preview_stream::PreviewStream;
+use crate::settings::{PreviewTransport, Settings, DATA_DIR_ENV};
 use crate::state::{lock, AppState, LatestPreview};
 use crate::sync::SyncAgent;
 
@@ -97,7 +99,13 @@ pub fn run() {
         .setup(move |app| {
             let dir = data_dir(app)?;
             let settings = Settings::load(Settings::read_saved(&dir))?;
-            let state = AppState::new(dir, settings).with_latest_preview(latest);
+            let streamed = settings.preview == PreviewTransport::Stream;
+            let mut state = AppState::new(dir, settings).with_latest_preview(latest);
+            if streamed {
+                let stream = PreviewStream::start()
+                    .map_err(|e| format!("preview stream on loopback: {e}"))?;
+                state = state.with_preview_stream(stream);
+            }
             app.manage(Arc::new(state));
             app.manage(Arc::new(SyncAgent::default()));
             Ok(())

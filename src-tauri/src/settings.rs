@@ -17,6 +17,10 @@ pub const DATA_DIR_ENV: &str = "VRS_APP_DATA_DIR";
 /// Frames per second and frames per image of the folder source chosen by `VRS_CAMERA_DIR`.
 pub const CAMERA_FPS_ENV: &str = "VRS_CAMERA_FPS";
 pub const CAMERA_HOLD_ENV: &str = "VRS_CAMERA_HOLD_FRAMES";
+/// `channel` (the default), `stream` or `protocol`: how previews reach the page.
+pub const PREVIEW_TRANSPORT_ENV: &str = "VRS_PREVIEW_TRANSPORT";
+/// `1`: stamp each preview's frame id into its pixels (tests and benchmarks count drawn frames).
+pub const PREVIEW_STAMP_ENV: &str = "VRS_PREVIEW_STAMP";
 const SETTINGS_FILE: &str = "settings.json";
 
 /// A positive whole number from the environment, or `default` when unset.
@@ -53,14 +57,38 @@ pub enum PreviewTransport {
     /// JPEG bytes pushed over a Tauri channel.
     #[default]
     Channel,
+    /// One endless multipart HTTP response on loopback that the page's `<img>` shows
+    /// (`preview_stream`): no script or object URL per frame, which WebKitGTK's web process
+    /// otherwise keeps a little of. Opt-in: under WebKitGTK the page cannot read a streamed
+    /// picture's pixels (CORS fails for multipart images), so it cannot count drawn frames.
+    Stream,
     /// The UI pulls the latest JPEG from the `preview://` custom protocol.
     Protocol,
 }
 
+impl PreviewTransport {
+    fn from_env_text(text: &str) -> AppResult<Self> {
+        match text.trim() {
+            "" | "channel" => Ok(Self::Channel),
+            "stream" => Ok(Self::Stream),
+            "protocol" => Ok(Self::Protocol),
+            other => Err(AppError::field(
+                PREVIEW_TRANSPORT_ENV,
+                format!("{other:?} is not channel, stream or protocol"),
+            )),
+        }
+    }
+}
+
+/// The saved settings (the frame source) and those only the environment sets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub source: FrameSourceSetting,
+    /// From the environment only (an older app saved its default here; that is ignored).
+    #[serde(skip)]
     pub preview: PreviewTransport,
+    #[serde(skip)]
+    pub stamp_previews: bool,
 }
 
 pub const DEFAULT_FOLDER_FPS: u32 = 15;
@@ -143,17 +171,16 @@ impl Settings {
                 width: 1280,
                 height: 720,
             },
-            preview: PreviewTransport::Channel,
+            preview: PreviewTransport::default(),
+            stamp_previews: false,
         });
         if let Some(source) = env_source {
             settings.source = source;
         }
-        if let Ok(p) = std::env::var("VRS_PREVIEW_TRANSPORT") {
-            settings.preview = match p.as_str() {
-                "protocol" => PreviewTransport::Protocol,
-                _ => PreviewTransport::Channel,
-            };
-        }
+        settings.preview = PreviewTransport::from_env_text(
+            &std::env::var(PREVIEW_TRANSPORT_ENV).unwrap_or_default(),
+        )?;
+        settings.stamp_previews = std::env::var(PREVIEW_STAMP_ENV).is_ok_and(|v| v.trim() == "1");
         Ok(settings)
     }
 
@@ -211,9 +238,48 @@ mod tests {
         let s = Settings {
             source: FrameSourceSetting::parse("folder:/x/y@12").unwrap(),
             preview: PreviewTransport::Protocol,
+            stamp_previews: true,
         };
         s.save(dir.path()).unwrap();
-        assert_eq!(Settings::read_saved(dir.path()), Some(s));
+        // The transport and the stamp come from the environment, never from the file.
+        let read = Settings::read_saved(dir.path()).unwrap();
+        assert_eq!(read.source, s.source);
+        assert_eq!(
+            (read.preview, read.stamp_previews),
+            (PreviewTransport::Channel, false)
+        );
+        // A file an older app saved, with its default transport in it, still reads.
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            r#"{"source":{"kind":"folder","path":"/x","fps":15,"hold_frames":20},"preview":"protocol"}"#,
+        )
+        .unwrap();
+        let old = Settings::read_saved(dir.path()).unwrap();
+        assert_eq!(old.preview, PreviewTransport::Channel);
+    }
+
+    #[test]
+    fn preview_transport_names() {
+        assert_eq!(
+            PreviewTransport::from_env_text("").unwrap(),
+            PreviewTransport::Channel
+        );
+        assert_eq!(
+            PreviewTransport::from_env_text("stream").unwrap(),
+            PreviewTransport::Stream
+        );
+        assert_eq!(
+            PreviewTransport::from_env_text("channel").unwrap(),
+            PreviewTransport::Channel
+        );
+        assert_eq!(
+            PreviewTransport::from_env_text(" protocol ").unwrap(),
+            PreviewTransport::Protocol
+        );
+        let e = PreviewTransport::from_env_text("mjpeg")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with(PREVIEW_TRANSPORT_ENV), "{e}");
     }
 
     #[test]

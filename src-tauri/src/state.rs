@@ -10,6 +10,7 @@ use vrs_queue::Queue;
 use crate::dto::Counts;
 use crate::error::{AppError, AppResult};
 use crate::pipeline::ScanRun;
+use crate::preview_stream::PreviewStream;
 use crate::settings::Settings;
 
 /// OCR-only reads offered for confirmation are kept this long (in frames offered), so a
@@ -28,6 +29,8 @@ pub struct AppState {
     /// (run, frame id, digits) of OCR-only reads offered for confirmation.
     unconfirmed: Mutex<VecDeque<(u64, u64, String)>>,
     pub latest_preview: LatestPreview,
+    /// The loopback stream the page shows previews from (the stream transport).
+    pub preview_stream: Option<Arc<PreviewStream>>,
     counts: Mutex<Option<Counts>>,
 }
 
@@ -48,8 +51,14 @@ impl AppState {
             next_run: AtomicU64::new(1),
             unconfirmed: Mutex::new(VecDeque::new()),
             latest_preview: Arc::new(Mutex::new(None)),
+            preview_stream: None,
             counts: Mutex::new(None),
         }
+    }
+
+    pub fn with_preview_stream(mut self, stream: Arc<PreviewStream>) -> Self {
+        self.preview_stream = Some(stream);
+        self
     }
 
     /// Shares the slot the `preview://` protocol serves from.

@@ -20,6 +20,8 @@ export const metrics = {
   previewTimes: [] as number[],
   /** The frame id of the preview image last drawn. */
   lastPreviewFrame: 0,
+  /** Why the last stamp could not be read from the streamed preview, if it could not. */
+  previewStampError: null as string | null,
   /** The web process's memory limit the app reported (MB), if any. */
   webMemoryLimitMb: null as number | null,
 };

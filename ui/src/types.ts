@@ -125,6 +125,10 @@ export interface ScanStarted {
   source: SourceInfo;
   /** Set when previews are pulled from the custom protocol rather than pushed on the channel. */
   preview_url: string | null;
+  /** The app's loopback preview stream for the `<img>` (the default transport). */
+  preview_stream: string | null;
+  /** Whether each streamed preview carries its frame id in its top rows. */
+  preview_stamped: boolean;
 }
 
 export interface ScanStats {

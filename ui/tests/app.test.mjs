@@ -227,6 +227,27 @@ export const tests = [
     },
   },
   {
+    name: "the loopback preview stream: one URL, each drawn frame known by its stamp",
+    async run({ page, open }) {
+      await open({ ...READY, streamPreview: true }, "domcontentloaded");
+      await eventually(async () => assert.equal(await attr(page, "scan-toggle", "data-running"), "true"));
+      await eventually(async () => assert.match(await attr(page, "preview", "src"), /\/__stream\/view\?open=1$/));
+      for (const id of [7, 123456789, 2 ** 32 - 2]) {
+        // Pushed again until drawn: the stream's connection may not be open yet.
+        await eventually(async () => {
+          await mock(page, "streamFrame", id);
+          await page.waitForTimeout(100);
+          assert.equal(await attr(page, "preview-frame", "data-frame"), String(id));
+        });
+      }
+      assert.equal(await page.evaluate(() => window.__vrs.lastPreviewFrame), 2 ** 32 - 2);
+      assert.ok((await page.evaluate(() => window.__vrs.previews)) >= 3);
+      // The same stream all along: no new URL per frame.
+      assert.match(await attr(page, "preview", "src"), /open=1$/);
+      assert.equal((await calls(page, "start_scan")).length, 1);
+    },
+  },
+  {
     name: "a burst of preview frames: each decode finishes, the newest is drawn last",
     async run({ page, open }) {
       await open(READY);

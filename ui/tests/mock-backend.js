@@ -24,6 +24,8 @@
     run: 0,
     scanEvents: null,
     scanPreview: null,
+    /** Previews through the (test server's) loopback stream instead of the channel. */
+    streamPreview: false,
     online: true,
     lastSync: null,
     syncErrors: [],
@@ -160,7 +162,13 @@
       state.run += 1;
       state.scanEvents = events;
       state.scanPreview = preview;
-      return { run: state.run, source: { kind: "folder", name: "/tmp/tickets", width: 1280, height: 960, fps: 15 }, preview_url: null };
+      return {
+        run: state.run,
+        source: { kind: "folder", name: "/tmp/tickets", width: 1280, height: 960, fps: 15 },
+        preview_url: null,
+        preview_stream: state.streamPreview ? `${location.origin}/__stream/view` : null,
+        preview_stamped: state.streamPreview,
+      };
     },
     stop_scan: () => {
       state.scanEvents = null;
@@ -316,6 +324,23 @@
     async previewBurst(frameIds) {
       const all = await Promise.all(frameIds.map(previewBytes));
       for (const bytes of all) send(state.scanPreview, bytes);
+    },
+    /** A 640x360 JPEG with the frame id stamped into its top rows as the app stamps it
+     * (white and black guard blocks, then 32 bits, dark for 1), pushed to the stream. */
+    async streamFrame(frameId) {
+      const canvas = document.createElement("canvas");
+      canvas.width = 640;
+      canvas.height = 360;
+      const g = canvas.getContext("2d");
+      g.fillStyle = "#777";
+      g.fillRect(0, 0, 640, 360);
+      for (let index = 0; index < 34; index++) {
+        const black = index === 1 || (index > 1 && Math.floor(frameId / 2 ** (33 - index)) % 2 === 1);
+        g.fillStyle = black ? "#000" : "#fff";
+        g.fillRect(index * 16, 0, 16, 8);
+      }
+      const blob = await new Promise((r) => canvas.toBlob(r, "image/jpeg", 0.7));
+      await fetch("/__stream/push", { method: "POST", body: blob });
     },
     calls: (cmd) => state.calls.filter((c) => c.cmd === cmd),
   };

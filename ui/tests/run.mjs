@@ -22,7 +22,35 @@ if (!existsSync(CHROMIUM)) {
   process.exit(1);
 }
 
+// A stand-in for the app's loopback preview stream: the page's mock pushes JPEGs to
+// /__stream/push and every viewer of /__stream/view gets each as a multipart part.
+const streamViewers = new Set();
+function previewStream(req, res) {
+  if (req.url.startsWith("/__stream/view")) {
+    res.writeHead(200, { "content-type": "multipart/x-mixed-replace; boundary=f", "cache-control": "no-store" });
+    streamViewers.add(res);
+    req.on("close", () => streamViewers.delete(res));
+    return true;
+  }
+  if (req.method === "POST" && req.url.startsWith("/__stream/push")) {
+    const parts = [];
+    req.on("data", (d) => parts.push(d));
+    req.on("end", () => {
+      const jpeg = Buffer.concat(parts);
+      for (const viewer of streamViewers) {
+        viewer.write(`--f\r\ncontent-type: image/jpeg\r\ncontent-length: ${jpeg.length}\r\n\r\n`);
+        viewer.write(jpeg);
+        viewer.write("\r\n");
+      }
+      res.writeHead(204).end();
+    });
+    return true;
+  }
+  return false;
+}
+
 const server = createServer(async (req, res) => {
+  if (previewStream(req, res)) return;
   const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
   const file = join(dist, path === "/" ? "index.html" : path);
   try {
@@ -59,12 +87,13 @@ for (const test of tests) {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  const open = async (setup = {}) => {
+  // A page showing the endless preview stream never fires "load": such tests wait for less.
+  const open = async (setup = {}, waitUntil = "load") => {
     await page.addInitScript((s) => {
       window.__mockSetup = s;
     }, setup);
     await page.addInitScript(mock);
-    await page.goto(url);
+    await page.goto(url, { waitUntil });
   };
   const started = Date.now();
   try {

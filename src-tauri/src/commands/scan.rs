@@ -61,9 +61,13 @@ pub async fn start_scan(
         s.replace_scan(None);
         let reader = shared_reader(s)?;
         let run = s.next_run();
-        let (setting, transport) = {
+        let (setting, transport, stamp_previews) = {
             let settings = lock(&s.settings);
-            (settings.source.clone(), settings.preview)
+            (
+                settings.source.clone(),
+                settings.preview,
+                settings.stamp_previews,
+            )
         };
         let state = Arc::clone(s);
         let analyzer = TicketAnalyzer::new(Arc::clone(&state), reader, run);
@@ -76,6 +80,16 @@ pub async fn start_scan(
             PreviewTransport::Protocol => Box::new(move |bytes| {
                 *lock(&latest) = Some(Arc::new(bytes));
             }),
+            PreviewTransport::Stream => {
+                let stream = s
+                    .preview_stream
+                    .clone()
+                    .ok_or_else(|| AppError::Other("the preview stream is not running".into()))?;
+                // The page reads the frame id from the stamp, if any; the stream carries JPEG only.
+                Box::new(move |bytes: Vec<u8>| {
+                    stream.publish(bytes.get(8..).unwrap_or_default().to_vec())
+                })
+            }
         };
         let sinks = Sinks {
             preview: send_preview,
@@ -88,13 +102,21 @@ pub async fn start_scan(
             setting,
             Box::new(analyzer),
             sinks,
-            RunOptions::default(),
+            RunOptions {
+                stamp_previews,
+                ..RunOptions::default()
+            },
         )?;
         s.replace_scan(Some(scan));
         Ok(ScanStarted {
             run,
             source,
             preview_url: (transport == PreviewTransport::Protocol).then(|| PREVIEW_URL.to_string()),
+            preview_stream: match (&s.preview_stream, transport) {
+                (Some(stream), PreviewTransport::Stream) => Some(stream.url()),
+                _ => None,
+            },
+            preview_stamped: stamp_previews,
         })
     })
     .await

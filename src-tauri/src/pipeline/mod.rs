@@ -35,6 +35,9 @@ pub struct RunOptions {
     /// The preview is sent at most this often; the rest of the camera's frames skip it.
     pub max_preview_fps: u32,
     pub stats_every: Duration,
+    /// Draw each preview's frame id into its pixels (for the stream transport, whose page gets
+    /// nothing else; see `encode_preview`).
+    pub stamp_previews: bool,
 }
 
 impl Default for RunOptions {
@@ -42,6 +45,7 @@ impl Default for RunOptions {
         Self {
             max_preview_fps: 20,
             stats_every: Duration::from_secs(1),
+            stamp_previews: false,
         }
     }
 }
@@ -120,8 +124,9 @@ impl ScanRun {
             );
             let mut send = sinks.preview;
             let min_gap = Duration::from_secs_f64(1.0 / f64::from(options.max_preview_fps.max(1)));
+            let stamp = options.stamp_previews;
             spawn("vrs-preview", move || {
-                preview_loop(&stop, &slot, &counters, &mut *send, min_gap)
+                preview_loop(&stop, &slot, &counters, &mut *send, min_gap, stamp)
             })?
         };
         let analyse = {
@@ -240,6 +245,7 @@ fn preview_loop(
     counters: &Counters,
     send: &mut (dyn FnMut(Vec<u8>) + Send),
     min_gap: Duration,
+    stamp: bool,
 ) {
     let mut last = Instant::now() - min_gap;
     while !stop.load(Ordering::SeqCst) {
@@ -260,12 +266,17 @@ fn preview_loop(
         // The gap runs from the start of one send to the next, so encoding and sending a
         // preview do not stretch it (a 30 ms encode at 20 fps would otherwise give 12.5 fps).
         last = Instant::now();
-        send_preview(&frame, send, counters);
+        send_preview(&frame, send, counters, stamp);
     }
 }
 
-fn send_preview(frame: &Frame, send: &mut (dyn FnMut(Vec<u8>) + Send), counters: &Counters) {
-    if let Ok(bytes) = encode_preview(frame.id, &frame.image) {
+fn send_preview(
+    frame: &Frame,
+    send: &mut (dyn FnMut(Vec<u8>) + Send),
+    counters: &Counters,
+    stamp: bool,
+) {
+    if let Ok(bytes) = encode_preview(frame.id, &frame.image, stamp) {
         send(bytes);
         counters.previews.fetch_add(1, Ordering::Relaxed);
     }

@@ -80,6 +80,7 @@ fn a_slow_reader_drops_frames_and_each_verdict_names_its_own_frame() {
         RunOptions {
             max_preview_fps: 200,
             stats_every: Duration::from_millis(200),
+            stamp_previews: false,
         },
     )
     .unwrap();
@@ -145,6 +146,7 @@ fn previews_sent_at_20_fps(sinks: Sinks, out: &Collected, seconds: f64) -> Vec<u
         RunOptions {
             max_preview_fps: 20,
             stats_every: Duration::from_secs(10),
+            stamp_previews: false,
         },
     )
     .unwrap();

@@ -8,7 +8,7 @@ import type { Ctx, Screen } from "../main";
 import type { SaveOutcome, ScanEvent, ScanVerdict } from "../types";
 import { verdictDrawn } from "../metrics";
 import { manualEntry } from "./manual";
-import { previewPainter } from "./preview";
+import { previewPainter, watchStream, type StreamWatch } from "./preview";
 import { sourceSettings } from "./source";
 import { beep, ticketDigits, tone, verdictBody } from "./verdict";
 
@@ -40,6 +40,7 @@ export function scanScreen(ctx: Ctx): Screen {
   let shownFrame = 0;
   let shown: ScanVerdict | null = null;
   let pullTimer: number | undefined;
+  let streamWatch: StreamWatch | null = null;
 
   const addRecent = (digits: string, note: string) => {
     recent.prepend(h("li", { "data-digits": digits }, h("b", {}, digits), ` ${note}`));
@@ -183,6 +184,10 @@ export function scanScreen(ctx: Ctx): Screen {
       shown = null;
       setRunning(true);
       if (started.preview_url) pullFrom(started.preview_url);
+      streamWatch?.stop();
+      streamWatch = started.preview_stream
+        ? watchStream(img, frameTag, started.preview_stream, started.preview_stamped)
+        : null;
     } catch (e) {
       msg.show((e as { message: string }).message);
     }
@@ -191,6 +196,8 @@ export function scanScreen(ctx: Ctx): Screen {
   const stop = async () => {
     setRunning(false);
     window.clearTimeout(pullTimer);
+    streamWatch?.stop();
+    streamWatch = null;
     await api.stopScan().catch(() => undefined);
   };
 
@@ -223,6 +230,8 @@ export function scanScreen(ctx: Ctx): Screen {
     leave: async () => {
       if (running) await stop();
       painter.dispose();
+      // Ends the stream's connection with the screen.
+      img.removeAttribute("src");
     },
   };
 }
