@@ -2,7 +2,7 @@
 //! webcam "MJPEG" stream): the page sets its `<img>` to the stream's URL once per run and
 //! WebKit swaps each new JPEG in. No script runs and no object URL is made per frame; those
 //! (the channel and protocol transports) leave WebKitGTK's web process a few hundred bytes
-//! bigger per frame, which over an hour of scanning is tens of MiB (docs/benchmarks.md).
+//! bigger per frame, 10–20 MiB over an hour of scanning (docs/benchmarks.md).
 //!
 //! Only this app's page may watch: the URL carries a random token, the server listens on
 //! 127.0.0.1 only, and at most [`MAX_VIEWERS`] streams run at once.

@@ -138,9 +138,10 @@ export function watchStream(img: HTMLImageElement, frameTag: HTMLElement, url: s
           }
         }
       } catch (e) {
-        // Kept for the tests to report (a canvas the stream tainted, say); the preview itself
-        // still shows.
+        // A canvas the stream tainted stays tainted: stop looking rather than throw every
+        // animation frame. Kept for the tests to report; the preview itself still shows.
         metrics.previewStampError = String(e);
+        return;
       }
       animation = requestAnimationFrame(look);
     };
