@@ -156,7 +156,7 @@ pub struct ScanStarted {
     pub run: u64,
     pub source: SourceInfo,
     pub preview_url: Option<String>,
-    /// The loopback stream URL for the page's `<img>` (stream transport).
+    /// The URL of the loopback stream's page, for the scan screen's frame (stream transport).
     pub preview_stream: Option<String>,
     /// Whether previews carry their frame id in their top rows (`encode_preview`).
     pub preview_stamped: bool,

@@ -1,6 +1,8 @@
 //! The preview as one endless HTTP response on loopback (`multipart/x-mixed-replace`, the
-//! webcam "MJPEG" stream): the page sets its `<img>` to the stream's URL once per run and
-//! WebKit swaps each new JPEG in. No script runs and no object URL is made per frame; those
+//! webcam "MJPEG" stream), shown by a small page of the same origin (`preview_page/`) that the
+//! scan screen puts in a frame: its `<img>` is set to the stream's URL once per run and WebKit
+//! swaps each new JPEG in. Being same-origin, that page may read the drawn pictures (the frame
+//! id stamp) where the app's `tauri://` page may not. No script runs and no object URL is made per frame; those
 //! (the channel and protocol transports) leave WebKitGTK's web process a few hundred bytes
 //! bigger per frame, 10–20 MiB over an hour of scanning (docs/benchmarks.md).
 //!
@@ -22,6 +24,8 @@ const MAX_REQUEST_BYTES: u64 = 8 * 1024;
 /// A client that neither sends its request nor takes a frame for this long is dropped.
 const IO_TIMEOUT: Duration = Duration::from_secs(10);
 const BOUNDARY: &str = "vrsframe";
+const VIEW_HTML: &str = include_str!("preview_page/view.html");
+const VIEW_JS: &str = include_str!("preview_page/view.js");
 
 /// The newest preview: a sequence number that grows with every frame (frame ids start again
 /// with each run) and its JPEG.
@@ -87,9 +91,9 @@ impl PreviewStream {
         format!("/preview/{}", self.token)
     }
 
-    /// The stream's URL for the page's `<img>`.
-    pub fn url(&self) -> String {
-        format!("http://{}{}", self.address, self.path())
+    /// The URL of the page that shows the stream, for the scan screen's frame.
+    pub fn page_url(&self) -> String {
+        format!("http://{}{}/view", self.address, self.path())
     }
 
     /// Sends a JPEG to every viewer (each gets the newest frame when it is ready for one).
@@ -123,9 +127,20 @@ fn serve(mut connection: TcpStream, board: &Board, path: &str, viewers: &AtomicU
     };
     // The query (the page adds the run) is not part of the token check.
     let asked = target.split('?').next().unwrap_or_default();
-    if !same_text(asked, path) {
-        let _ = connection.write_all(&plain_response("404 Not Found"));
-        return;
+    match below_token(asked, path) {
+        Some("") => {}
+        Some("/view") => {
+            let _ = connection.write_all(&page_response(VIEW_HTML, "text/html"));
+            return;
+        }
+        Some("/view.js") => {
+            let _ = connection.write_all(&page_response(VIEW_JS, "text/javascript"));
+            return;
+        }
+        _ => {
+            let _ = connection.write_all(&plain_response("404 Not Found"));
+            return;
+        }
     }
     let others = viewers.fetch_add(1, Ordering::SeqCst);
     let _viewer = Viewer(viewers);
@@ -134,6 +149,13 @@ fn serve(mut connection: TcpStream, board: &Board, path: &str, viewers: &AtomicU
         return;
     }
     let _ = stream_frames(&mut connection, board);
+}
+
+/// What follows the token path in `asked`, when `asked` starts with it.
+fn below_token<'a>(asked: &'a str, path: &str) -> Option<&'a str> {
+    let head = asked.as_bytes().get(..path.len())?;
+    let rest = asked.get(path.len()..)?;
+    same_bytes(head, path.as_bytes()).then_some(rest)
 }
 
 /// The target of a `GET` request whose head fits in [`MAX_REQUEST_BYTES`].
@@ -156,12 +178,25 @@ fn request_target(connection: &TcpStream) -> Option<String> {
 }
 
 /// Compares without stopping at the first difference, so timing does not leak the token.
-fn same_text(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |diff, (x, y)| diff | (x ^ y))
-            == 0
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+/// The stream's page: only its own script and the stream's pictures may load in it.
+fn page_response(body: &str, content_type: &str) -> Vec<u8> {
+    let mut response = format!(
+        "HTTP/1.1 200 OK\r\n\
+         Content-Type: {content_type}; charset=utf-8\r\n\
+         Content-Length: {}\r\n\
+         Cache-Control: no-store\r\n\
+         X-Content-Type-Options: nosniff\r\n\
+         Content-Security-Policy: default-src 'none'; img-src 'self'; script-src 'self'; style-src 'unsafe-inline'\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    response.extend_from_slice(body.as_bytes());
+    response
 }
 
 fn plain_response(status: &str) -> Vec<u8> {
@@ -174,7 +209,6 @@ fn stream_frames(connection: &mut TcpStream, board: &Board) -> std::io::Result<(
             "HTTP/1.1 200 OK\r\n\
              Content-Type: multipart/x-mixed-replace; boundary={BOUNDARY}\r\n\
              Cache-Control: no-store\r\n\
-             Access-Control-Allow-Origin: *\r\n\
              Connection: close\r\n\r\n"
         )
         .as_bytes(),
@@ -224,8 +258,6 @@ mod tests {
     #[test]
     fn streams_each_new_frame_to_the_page_as_a_multipart_part() {
         let stream = PreviewStream::start().unwrap();
-        let url = stream.url();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
         let mut c = get(&stream, &format!("{}?run=3", stream.path()));
         let mut seen = Vec::new();
         read_until(&mut c, b"\r\n\r\n", &mut seen);
@@ -261,6 +293,42 @@ mod tests {
         let mut text = String::new();
         let _ = c.read_to_string(&mut text);
         text
+    }
+
+    #[test]
+    fn serves_the_page_that_shows_the_stream_and_its_script_under_the_token() {
+        let stream = PreviewStream::start().unwrap();
+        let url = stream.page_url();
+        let page_path = format!("{}/view", stream.path());
+        assert_eq!(url, format!("http://{}{page_path}", stream.address));
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+        let page = answer(get(&stream, &format!("{page_path}?stamp=1&open=2")));
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(
+            page.contains("Content-Type: text/html; charset=utf-8"),
+            "{page}"
+        );
+        assert!(page.contains(
+            "Content-Security-Policy: default-src 'none'; img-src 'self'; script-src 'self'"
+        ));
+        assert!(page.contains(&format!("Content-Length: {}", VIEW_HTML.len())));
+        assert!(page.ends_with(VIEW_HTML));
+        assert!(page.contains(r#"<script src="view.js">"#));
+
+        let script = answer(get(&stream, &format!("{page_path}.js")));
+        assert!(
+            script.contains("Content-Type: text/javascript; charset=utf-8"),
+            "{script}"
+        );
+        assert!(script.ends_with(VIEW_JS));
+
+        let wrong = page_path.replace(|c: char| c.is_ascii_digit(), "x");
+        assert!(answer(get(&stream, &wrong)).starts_with("HTTP/1.1 404"));
+        for other in ["/viewer", "/view.js/", "/", "/../view"] {
+            let refused = answer(get(&stream, &format!("{}{other}", stream.path())));
+            assert!(refused.starts_with("HTTP/1.1 404"), "{other}: {refused}");
+        }
     }
 
     #[test]
@@ -317,8 +385,8 @@ mod tests {
         let (a, b) = (random_token().unwrap(), random_token().unwrap());
         assert_eq!(a.len(), 32);
         assert_ne!(a, b);
-        assert!(same_text(&a, &a.clone()));
-        assert!(!same_text(&a, &b));
-        assert!(!same_text(&a, &a[..31]));
+        assert!(same_bytes(a.as_bytes(), a.clone().as_bytes()));
+        assert!(!same_bytes(a.as_bytes(), b.as_bytes()));
+        assert!(!same_bytes(a.as_bytes(), &a.as_bytes()[..31]));
     }
 }

@@ -125,7 +125,7 @@ export interface ScanStarted {
   source: SourceInfo;
   /** Set when previews are pulled from the custom protocol rather than pushed on the channel. */
   preview_url: string | null;
-  /** The app's loopback preview stream for the `<img>` (the opt-in stream transport). */
+  /** The page showing the app's loopback preview stream, for a frame (stream transport). */
   preview_stream: string | null;
   /** Whether each streamed preview carries its frame id in its top rows. */
   preview_stamped: boolean;

@@ -227,11 +227,16 @@ export const tests = [
     },
   },
   {
-    name: "the loopback preview stream: one URL, each drawn frame known by its stamp",
+    name: "the loopback preview stream: its own page in a frame, each drawn frame known by its stamp",
     async run({ page, open }) {
       await open({ ...READY, streamPreview: true }, "domcontentloaded");
       await eventually(async () => assert.equal(await attr(page, "scan-toggle", "data-running"), "true"));
-      await eventually(async () => assert.match(await attr(page, "preview", "src"), /\/__stream\/view\?open=1$/));
+      await eventually(async () =>
+        assert.match(await attr(page, "preview-stream", "src"), /^http:\/\/127\.0\.0\.1:\d+\/preview\/t\/view\?stamp=1$/),
+      );
+      // The stream's page is of another origin than the UI, as in the app.
+      assert.ok(await page.evaluate(() => new URL(document.querySelector('[data-testid="preview-stream"]').src).origin !== location.origin));
+      assert.equal(await page.locator('[data-testid="preview"]').isHidden(), true);
       for (const id of [7, 123456789, 2 ** 32 - 2]) {
         // Pushed again until drawn: the stream's connection may not be open yet.
         await eventually(async () => {
@@ -241,10 +246,22 @@ export const tests = [
         });
       }
       assert.equal(await page.evaluate(() => window.__vrs.lastPreviewFrame), 2 ** 32 - 2);
-      assert.ok((await page.evaluate(() => window.__vrs.previews)) >= 3);
+      const drawn = await page.evaluate(() => window.__vrs.previews);
+      assert.ok(drawn >= 3);
+      // Only the stream's page is heard: a message from anywhere else changes nothing.
+      await page.evaluate(() => window.postMessage({ vrsPreview: { frame: 99 } }, "*"));
+      await page.waitForTimeout(100);
+      assert.equal(await attr(page, "preview-frame", "data-frame"), String(2 ** 32 - 2));
+      assert.equal(await page.evaluate(() => window.__vrs.previews), drawn);
       // The same stream all along: no new URL per frame.
-      assert.match(await attr(page, "preview", "src"), /open=1$/);
+      const streamPage = page.frames().find((f) => f.url().includes("/preview/t/view"));
+      assert.match(await streamPage.evaluate(() => document.getElementById("preview").src), /\/preview\/t\?open=1$/);
       assert.equal((await calls(page, "start_scan")).length, 1);
+      assert.equal(await page.evaluate(() => window.__vrs.previewStampError), null);
+      // Stopping takes the frame (and its connection) away and brings the channel's picture back.
+      await byId(page, "scan-toggle").click();
+      await eventually(async () => assert.equal(await page.locator('[data-testid="preview-stream"]').count(), 0));
+      assert.equal(await page.locator('[data-testid="preview"]').isHidden(), false);
     },
   },
   {

@@ -166,7 +166,7 @@
         run: state.run,
         source: { kind: "folder", name: "/tmp/tickets", width: 1280, height: 960, fps: 15 },
         preview_url: null,
-        preview_stream: state.streamPreview ? `${location.origin}/__stream/view` : null,
+        preview_stream: state.streamPreview ? `${window.__streamOrigin}/preview/t/view` : null,
         preview_stamped: state.streamPreview,
       };
     },

@@ -22,35 +22,46 @@ if (!existsSync(CHROMIUM)) {
   process.exit(1);
 }
 
-// A stand-in for the app's loopback preview stream: the page's mock pushes JPEGs to
-// /__stream/push and every viewer of /__stream/view gets each as a multipart part.
+// A stand-in for the app's loopback preview stream, on its own origin as in the app: the real
+// stream page and script (src-tauri/src/preview_page/) under /preview/t/, and the stream, whose
+// viewers get each JPEG that the page's mock pushes to /__stream/push on the UI's server.
+const streamPageDir = join(here, "..", "..", "src-tauri", "src", "preview_page");
 const streamViewers = new Set();
-function previewStream(req, res) {
-  if (req.url.startsWith("/__stream/view")) {
+const streamServer = createServer(async (req, res) => {
+  const path = new URL(req.url, "http://x").pathname;
+  if (path === "/preview/t") {
     res.writeHead(200, { "content-type": "multipart/x-mixed-replace; boundary=f", "cache-control": "no-store" });
     streamViewers.add(res);
     req.on("close", () => streamViewers.delete(res));
-    return true;
+  } else if (path === "/preview/t/view" || path === "/preview/t/view.js") {
+    const file = path.endsWith(".js") ? "view.js" : "view.html";
+    res.writeHead(200, { "content-type": TYPES[extname(file)] });
+    res.end(await readFile(join(streamPageDir, file)));
+  } else {
+    res.writeHead(404).end();
   }
-  if (req.method === "POST" && req.url.startsWith("/__stream/push")) {
-    const parts = [];
-    req.on("data", (d) => parts.push(d));
-    req.on("end", () => {
-      const jpeg = Buffer.concat(parts);
-      for (const viewer of streamViewers) {
-        viewer.write(`--f\r\ncontent-type: image/jpeg\r\ncontent-length: ${jpeg.length}\r\n\r\n`);
-        viewer.write(jpeg);
-        viewer.write("\r\n");
-      }
-      res.writeHead(204).end();
-    });
-    return true;
-  }
-  return false;
+});
+await new Promise((r) => streamServer.listen(0, "127.0.0.1", r));
+const streamOrigin = `http://127.0.0.1:${streamServer.address().port}`;
+
+function previewStreamPush(req, res) {
+  if (req.method !== "POST" || !req.url.startsWith("/__stream/push")) return false;
+  const parts = [];
+  req.on("data", (d) => parts.push(d));
+  req.on("end", () => {
+    const jpeg = Buffer.concat(parts);
+    for (const viewer of streamViewers) {
+      viewer.write(`--f\r\ncontent-type: image/jpeg\r\ncontent-length: ${jpeg.length}\r\n\r\n`);
+      viewer.write(jpeg);
+      viewer.write("\r\n");
+    }
+    res.writeHead(204).end();
+  });
+  return true;
 }
 
 const server = createServer(async (req, res) => {
-  if (previewStream(req, res)) return;
+  if (previewStreamPush(req, res)) return;
   const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
   const file = join(dist, path === "/" ? "index.html" : path);
   try {
@@ -89,9 +100,13 @@ for (const test of tests) {
   page.on("pageerror", (e) => errors.push(e.message));
   // A page showing the endless preview stream never fires "load": such tests wait for less.
   const open = async (setup = {}, waitUntil = "load") => {
-    await page.addInitScript((s) => {
-      window.__mockSetup = s;
-    }, setup);
+    await page.addInitScript(
+      ([s, origin]) => {
+        window.__mockSetup = s;
+        window.__streamOrigin = origin;
+      },
+      [setup, streamOrigin],
+    );
     await page.addInitScript(mock);
     await page.goto(url, { waitUntil });
   };
@@ -108,6 +123,8 @@ for (const test of tests) {
   }
 }
 await browser.close();
+streamServer.closeAllConnections();
+streamServer.close();
 server.close();
 console.log(`ui tests: ${ran - failed} passed, ${failed} failed`);
 process.exit(failed || !ran ? 1 : 0);

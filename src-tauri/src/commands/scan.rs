@@ -113,7 +113,7 @@ pub async fn start_scan(
             source,
             preview_url: (transport == PreviewTransport::Protocol).then(|| PREVIEW_URL.to_string()),
             preview_stream: match (&s.preview_stream, transport) {
-                (Some(stream), PreviewTransport::Stream) => Some(stream.url()),
+                (Some(stream), PreviewTransport::Stream) => Some(stream.page_url()),
                 _ => None,
             },
             preview_stamped: stamp_previews,

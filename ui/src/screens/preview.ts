@@ -66,93 +66,55 @@ export function previewPainter(img: HTMLImageElement, frameTag: HTMLElement): Pr
   };
 }
 
-/** Blocks and rows of the frame stamp the app draws with the stream transport (the app's
- * `encode_preview`): a white and a black guard block, then the frame id's low 32 bits, most
- * significant first, dark for 1. */
-export const STAMP_BLOCKS = 34;
-export const STAMP_ROWS = 8;
-
-export function stampBlockWidth(width: number): number {
-  return Math.min(16, Math.max(1, Math.floor(width / STAMP_BLOCKS)));
-}
-
-/** The frame id in a stamp's RGBA pixels (`STAMP_ROWS` rows of `width`), or null when the
- * guard blocks are not there. */
-export function readStamp(rgba: Uint8ClampedArray, width: number, block: number): number | null {
-  const dark = (index: number) => {
-    const at = ((STAMP_ROWS >> 1) * width + index * block + (block >> 1)) * 4;
-    return rgba[at] < 128;
-  };
-  if (dark(0) || !dark(1)) return null;
-  let id = 0;
-  for (let index = 2; index < STAMP_BLOCKS; index++) id = id * 2 + (dark(index) ? 1 : 0);
-  return id;
-}
-
 export interface StreamWatch {
   stop: () => void;
 }
 
-/** Shows the app's loopback preview stream in `img` (one multipart response; WebKit swaps each
- * JPEG in, no script per frame). With `stamped`, reads the frame id from each drawn picture on
- * every animation frame, for the frame tag and the drawn-preview count. A broken stream is
- * opened again after a pause. */
-export function watchStream(img: HTMLImageElement, frameTag: HTMLElement, url: string, stamped: boolean): StreamWatch {
-  let stopped = false;
-  let opened = 0;
-  let lastId: number | null = null;
-  let animation = 0;
-  let retry: number | undefined;
-  const open = () => {
-    opened += 1;
-    img.src = `${url}?open=${opened}`;
+/** What the stream's page (served by the app beside the stream, `preview_page/view.js`) tells
+ * this page: each newly drawn frame id, or why it could not read one. */
+interface StreamNews {
+  frame?: number;
+  error?: string;
+}
+
+/** Shows the app's loopback preview stream: a frame holding the stream's own page, whose `<img>`
+ * shows one multipart response (WebKit swaps each JPEG in, no script per frame). That page is
+ * of the stream's origin, so with `stamped` it can read the frame id stamped into each drawn
+ * picture, which this page cannot (WebKitGTK fails CORS for multipart images); it posts each
+ * new id here, for the frame tag and the drawn-preview count. */
+export function watchStream(
+  img: HTMLImageElement,
+  frameTag: HTMLElement,
+  pageUrl: string,
+  stamped: boolean,
+): StreamWatch {
+  const frame = document.createElement("iframe");
+  frame.className = "preview-img";
+  frame.dataset.testid = "preview-stream";
+  frame.title = "preview";
+  frame.src = `${pageUrl}?stamp=${stamped ? 1 : 0}`;
+  const onMessage = (event: MessageEvent) => {
+    if (event.source !== frame.contentWindow) return;
+    const news = (event.data as { vrsPreview?: StreamNews } | null)?.vrsPreview;
+    if (typeof news?.frame === "number") {
+      frameTag.textContent = `#${news.frame}`;
+      frameTag.dataset.frame = String(news.frame);
+      previewDrawn(news.frame);
+    } else if (typeof news?.error === "string") {
+      metrics.previewStampError = news.error;
+    }
   };
-  const onError = () => {
-    if (stopped) return;
-    window.clearTimeout(retry);
-    retry = window.setTimeout(open, 500);
-  };
-  img.addEventListener("error", onError);
-  // Same origin (the UI tests' stand-in) reads the stamp. From the app's tauri:// page the
-  // picture taints the canvas (WebKitGTK fails CORS for multipart images, so crossOrigin would
-  // stop the stream drawing at all): the stamp error is kept and the preview still shows.
+  window.addEventListener("message", onMessage);
   frameTag.textContent = "";
-  open();
-  if (stamped) {
-    const canvas = document.createElement("canvas");
-    canvas.height = STAMP_ROWS;
-    const g = canvas.getContext("2d", { willReadFrequently: true });
-    const look = () => {
-      if (stopped) return;
-      const width = img.naturalWidth;
-      try {
-        if (g && width > 0 && img.naturalHeight >= STAMP_ROWS) {
-          if (canvas.width !== width) canvas.width = width;
-          g.drawImage(img, 0, 0, width, STAMP_ROWS, 0, 0, width, STAMP_ROWS);
-          const id = readStamp(g.getImageData(0, 0, width, STAMP_ROWS).data, width, stampBlockWidth(width));
-          if (id !== null && id !== lastId) {
-            lastId = id;
-            frameTag.textContent = `#${id}`;
-            frameTag.dataset.frame = String(id);
-            previewDrawn(id);
-          }
-        }
-      } catch (e) {
-        // A canvas the stream tainted stays tainted: stop looking rather than throw every
-        // animation frame. Kept for the tests to report; the preview itself still shows.
-        metrics.previewStampError = String(e);
-        return;
-      }
-      animation = requestAnimationFrame(look);
-    };
-    animation = requestAnimationFrame(look);
-  }
+  img.hidden = true;
+  img.removeAttribute("src");
+  img.after(frame);
   return {
     stop: () => {
-      stopped = true;
-      cancelAnimationFrame(animation);
-      window.clearTimeout(retry);
-      img.removeEventListener("error", onError);
+      window.removeEventListener("message", onMessage);
+      // Removing the frame ends its page and with it the stream's connection.
+      frame.remove();
+      img.hidden = false;
     },
   };
 }
