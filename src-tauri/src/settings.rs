@@ -57,10 +57,10 @@ pub enum PreviewTransport {
     /// JPEG bytes pushed over a Tauri channel.
     #[default]
     Channel,
-    /// One endless multipart HTTP response on loopback that the page's `<img>` shows
-    /// (`preview_stream`): no script or object URL per frame, which WebKitGTK's web process
-    /// otherwise keeps a little of. Opt-in: under WebKitGTK the page cannot read a streamed
-    /// picture's pixels (CORS fails for multipart images), so it cannot count drawn frames.
+    /// One endless multipart HTTP response on loopback, shown by the stream's own page in a
+    /// frame (`preview_stream`): no script or object URL per frame, which WebKitGTK's web
+    /// process otherwise keeps a little of. That page, of the stream's origin, reads the frame
+    /// stamps and tells the app's page which frames it drew.
     Stream,
     /// The UI pulls the latest JPEG from the `preview://` custom protocol.
     Protocol,

@@ -7,7 +7,9 @@
 //! Each simulated device keeps two requests in flight, as the tablet's client does.
 //! Every row is measured VRS_BENCH_RUNS times (default 5) and reported as medians;
 //! VRS_BENCH_ONLY=sqlite or postgres measures one store. The server CPU column is the server
-//! process's user + system time over a run divided by its records (robust to other load).
+//! process's user + system time over a run divided by its records (robust to other load); the
+//! last column how many of the machine's cores were busy, on average, while the server and the
+//! ceiling ran (everything on the machine: a run that leaves cores idle waits on something).
 #![allow(clippy::unwrap_used)]
 
 #[path = "../tests/common/mod.rs"]
@@ -150,17 +152,40 @@ fn process_cpu(pid: Option<u32>) -> Option<Duration> {
     Some(Duration::from_secs_f64(ticks as f64 / USER_HZ))
 }
 
+/// Busy CPU time of the whole machine so far (all cores, everything but idle and I/O wait), from
+/// /proc/stat; None where unreadable.
+fn machine_busy() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|t| t.parse().ok())
+        .collect::<Option<_>>()?;
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    Some(Duration::from_secs_f64(
+        (ticks.iter().sum::<u64>() - idle) as f64 / USER_HZ,
+    ))
+}
+
+/// How many of the machine's cores were busy, on average, over `elapsed` since `before`.
+fn cores_busy(before: Option<Duration>, elapsed: Duration) -> Option<f64> {
+    Some((machine_busy()? - before?).as_secs_f64() / elapsed.as_secs_f64())
+}
+
 /// Devices upload at once, each [`in_flight`] requests at a time. Returns (records/s, latencies,
-/// server CPU µs per record).
+/// server CPU µs per record, cores busy).
 async fn server_ingest(
     world: &World,
     devices: &[SimDevice],
     per_device: usize,
-) -> (f64, Vec<Duration>, Option<f64>) {
+) -> (f64, Vec<Duration>, Option<f64>, Option<f64>) {
     let bodies = bodies(devices, per_device);
     let url = format!("{}/v1/records", world.server.url());
     let pid = world.server.pid();
     let cpu_before = process_cpu(pid);
+    let busy_before = machine_busy();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (sim, device_bodies) in devices.iter().zip(bodies) {
@@ -177,19 +202,26 @@ async fn server_ingest(
         latencies.extend(task.await.unwrap());
     }
     let elapsed = started.elapsed();
+    let busy = cores_busy(busy_before, elapsed);
     let records = (devices.len() * per_device) as f64;
     let cpu_per_record = process_cpu(pid)
         .zip(cpu_before)
         .map(|(after, before)| (after - before).as_secs_f64() * 1e6 / records);
     latencies.sort();
-    (records / elapsed.as_secs_f64(), latencies, cpu_per_record)
+    (
+        records / elapsed.as_secs_f64(),
+        latencies,
+        cpu_per_record,
+        busy,
+    )
 }
 
 /// The same rows straight into the same database, one transaction per batch, same durability,
 /// no HTTP, JSON or signatures, written the way the server writes them: one writer with a
 /// cached single-row INSERT on SQLite (it has one write lock; more writers only wait on it), one
 /// connection per device with one multi-row INSERT per batch on PostgreSQL.
-async fn ceiling(spec: &StoreSpec, devices: &[SimDevice], per_device: usize) -> f64 {
+/// Returns (records/s, cores busy).
+async fn ceiling(spec: &StoreSpec, devices: &[SimDevice], per_device: usize) -> (f64, Option<f64>) {
     let rows: Vec<Vec<(VaccinationRecord, String, String, String)>> = devices
         .iter()
         .map(|sim| {
@@ -204,6 +236,7 @@ async fn ceiling(spec: &StoreSpec, devices: &[SimDevice], per_device: usize) -> 
                 .collect()
         })
         .collect();
+    let busy_before = machine_busy();
     let started = Instant::now();
     match &spec.postgres_url {
         None => {
@@ -315,7 +348,11 @@ async fn ceiling(spec: &StoreSpec, devices: &[SimDevice], per_device: usize) -> 
             }
         }
     }
-    (devices.len() * per_device) as f64 / started.elapsed().as_secs_f64()
+    let elapsed = started.elapsed();
+    (
+        (devices.len() * per_device) as f64 / elapsed.as_secs_f64(),
+        cores_busy(busy_before, elapsed),
+    )
 }
 
 const SQLITE_INSERT: &str =
@@ -386,8 +423,8 @@ async fn main() {
     let runs = runs();
     println!("{runs} runs per row, {} requests in flight per device; medians (the ratio is the median of each run's server / ceiling, both measured back to back)", in_flight());
     println!();
-    println!("| store | devices | server records/s | request median ms | request p95 ms | ceiling records/s | server / ceiling | server CPU µs/record |");
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    println!("| store | devices | server records/s | request median ms | request p95 ms | ceiling records/s | server / ceiling | server CPU µs/record | cores busy, server / ceiling |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut end_to_end_rows = Vec::new();
     // VRS_BENCH_ONLY=sqlite|postgres measures one store only.
     let only = std::env::var("VRS_BENCH_ONLY").ok();
@@ -408,11 +445,14 @@ async fn main() {
             let (mut rates, mut ceilings, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
             let mut latencies = Vec::new();
             let mut cpu = Vec::new();
+            let (mut server_busy, mut ceiling_busy) = (Vec::new(), Vec::new());
             for _ in 0..runs {
-                let (rate, run_latencies, run_cpu) =
+                let (rate, run_latencies, run_cpu, busy) =
                     server_ingest(&world, &devices[..count], per_device).await;
                 cpu.extend(run_cpu);
-                let ceiling = ceiling(&world.store, &devices[..count], per_device).await;
+                server_busy.extend(busy);
+                let (ceiling, busy) = ceiling(&world.store, &devices[..count], per_device).await;
+                ceiling_busy.extend(busy);
                 rates.push(rate);
                 ceilings.push(ceiling);
                 ratios.push(rate / ceiling);
@@ -424,13 +464,22 @@ async fn main() {
             } else {
                 format!("{:.1}", median(&mut cpu))
             };
+            let busy = |values: &mut Vec<f64>| {
+                if values.is_empty() {
+                    "–".to_string()
+                } else {
+                    format!("{:.2}", median(values))
+                }
+            };
             println!(
-                "| {backend:?} | {count} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} % | {cpu} |",
+                "| {backend:?} | {count} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} % | {cpu} | {} / {} |",
                 median(&mut rates),
                 percentile(&latencies, 0.5).as_secs_f64() * 1e3,
                 percentile(&latencies, 0.95).as_secs_f64() * 1e3,
                 median(&mut ceilings),
-                100.0 * median(&mut ratios)
+                100.0 * median(&mut ratios),
+                busy(&mut server_busy),
+                busy(&mut ceiling_busy)
             );
         }
         drop(world);
