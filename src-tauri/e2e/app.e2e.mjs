@@ -384,7 +384,7 @@ async function main() {
       metrics.soak = {
         page,
         seconds: SOAK_SECONDS,
-        transport: process.env.VRS_PREVIEW_TRANSPORT || "channel",
+        transport: process.env.VRS_PREVIEW_TRANSPORT || "stream",
         camera_fps: CAMERA_FPS,
         samples,
         verdicts: drawnSoak.length,

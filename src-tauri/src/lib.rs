@@ -98,12 +98,20 @@ pub fn run() {
         })
         .setup(move |app| {
             let dir = data_dir(app)?;
-            let settings = Settings::load(Settings::read_saved(&dir))?;
-            let streamed = settings.preview == PreviewTransport::Stream;
+            let mut settings = Settings::load(Settings::read_saved(&dir))?;
+            let mut stream = None;
+            if settings.preview == PreviewTransport::Stream {
+                match PreviewStream::start() {
+                    Ok(started) => stream = Some(started),
+                    // Scanning matters more than how previews travel.
+                    Err(e) => {
+                        eprintln!("vrs-app: no preview stream on loopback ({e}); previews go over the channel");
+                        settings.preview = PreviewTransport::Channel;
+                    }
+                }
+            }
             let mut state = AppState::new(dir, settings).with_latest_preview(latest);
-            if streamed {
-                let stream = PreviewStream::start()
-                    .map_err(|e| format!("preview stream on loopback: {e}"))?;
+            if let Some(stream) = stream {
                 state = state.with_preview_stream(stream);
             }
             app.manage(Arc::new(state));
