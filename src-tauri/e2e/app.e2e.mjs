@@ -394,6 +394,33 @@ async function main() {
       };
       console.log(`  first ${JSON.stringify(samples[1] ?? samples[0])} last ${JSON.stringify(samples.at(-1))}`);
     }
+
+    console.log("queue: restore from the backup (a wrong PIN first: refused, nothing changed)");
+    await nav(wd, "queue");
+    await eventually(async () => assert.equal((await listed()).length, 3));
+    if (!(await wd.execute(`return document.querySelector(".files").open`))) await wd.click(".files summary");
+    await wd.type(testid("backup-path"), backupFile);
+    await wd.type(testid("restore-pin"), "135790");
+    await wd.click(testid("restore-submit"));
+    await eventually(async () => assert.notEqual(await wd.text(testid("queue-message")), ""));
+    assert.doesNotMatch(await wd.text(testid("queue-message")), /復元しました/);
+    // The queue still answers: a search is served by it.
+    await wd.type(testid("queue-search"), IMPORTED.slice(-5));
+    await eventually(async () => assert.deepEqual(await listed(), [IMPORTED]));
+    await wd.execute(`const s = document.querySelector('[data-testid="queue-search"]'); s.value = ""; s.dispatchEvent(new Event("input"));`);
+    await eventually(async () => assert.deepEqual(await listed(), [ACCEPTED, IMPORTED, MANUAL].sort()));
+    await wd.type(testid("restore-pin"), PIN);
+    await wd.click(testid("restore-submit"));
+    // Four versions: three records, one of them corrected.
+    await eventually(async () => assert.match(await wd.text(testid("queue-message")), /4件を復元しました/));
+    await eventually(async () => assert.deepEqual(await listed(), [ACCEPTED, IMPORTED, MANUAL].sort()));
+    assert.equal(
+      await wd.execute(`return document.querySelector('${importedSel} .version').textContent`),
+      "v2",
+    );
+    // A restored queue is a new tablet (backups carry no device key): it enrols as itself.
+    await nav(wd, "sync");
+    await wd.byTestId("enrol-form");
   } catch (e) {
     await shot(wd, "failure.png").catch(() => undefined);
     console.error(`--- vrs-server log\n${server.log().slice(-3000)}\n--- tauri-driver log\n${driver.log().slice(-6000)}`);

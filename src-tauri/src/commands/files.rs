@@ -1,6 +1,7 @@
 //! Files: CSV export, backup and restore, and where they go by default.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tauri::State;
 use vrs_queue::{CsvEncoding, Filter, Queue};
@@ -9,6 +10,7 @@ use super::blocking;
 use crate::dto::{DefaultPaths, FileResult};
 use crate::error::{AppError, AppResult};
 use crate::state::Shared;
+use crate::sync::SyncAgent;
 
 fn path_arg(path: &str) -> AppResult<PathBuf> {
     let p = path.trim();
@@ -52,10 +54,19 @@ pub async fn backup(state: State<'_, Shared>, path: String) -> AppResult<FileRes
     .await
 }
 
-/// Replaces the queue with a backup's. The current store is kept aside (renamed), and put back
-/// if the backup does not open.
+/// Replaces the queue with a backup's. The backup is first written out beside the current
+/// queue, so a wrong PIN or a damaged file changes nothing; then scanning and the sync thread
+/// stop, the current queue is kept aside (renamed) and the restored one takes its place, and
+/// syncing starts again on it. A restored queue is a new tablet (backups carry no device key):
+/// it enrols as itself.
 #[tauri::command]
-pub async fn restore(state: State<'_, Shared>, path: String, pin: String) -> AppResult<FileResult> {
+pub async fn restore(
+    state: State<'_, Shared>,
+    agent: State<'_, Arc<SyncAgent>>,
+    path: String,
+    pin: String,
+) -> AppResult<FileResult> {
+    let agent = Arc::clone(&agent);
     blocking(&state, move |s| {
         let path = path_arg(&path)?;
         if !path.is_file() {
@@ -64,28 +75,40 @@ pub async fn restore(state: State<'_, Shared>, path: String, pin: String) -> App
                 format!("{} is not a file", shown(&path)),
             ));
         }
+        let staging = s.data_dir.join("queue-restoring");
+        // What an interrupted restore left here is no queue anyone uses.
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|e| AppError::io(shown(&staging), e))?;
+        }
+        let versions = match Queue::restore(&staging, &path, &pin) {
+            Ok((restored, report)) => {
+                drop(restored);
+                report.versions
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&staging);
+                return Err(e.into());
+            }
+        };
         s.replace_scan(None);
+        agent.locked();
+        s.set_queue(None);
         let dir = s.queue_dir()?;
         let aside = s.data_dir.join(format!(
             "queue-replaced-{}",
             chrono::Local::now().format("%Y%m%d-%H%M%S")
         ));
-        s.set_queue(None);
         std::fs::rename(&dir, &aside).map_err(|e| AppError::io(shown(&dir), e))?;
-        match Queue::restore(&dir, &path, &pin) {
-            Ok((queue, report)) => {
-                s.set_queue(Some(queue));
-                Ok(FileResult {
-                    path: shown(&path),
-                    count: report.versions,
-                })
-            }
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&dir);
-                std::fs::rename(&aside, &dir).map_err(|e| AppError::io(shown(&aside), e))?;
-                Err(e.into())
-            }
+        if let Err(e) = std::fs::rename(&staging, &dir) {
+            let _ = std::fs::rename(&aside, &dir);
+            return Err(AppError::io(shown(&staging), e));
         }
+        s.set_queue(Some(Queue::open(&dir, &pin)?));
+        agent.unlocked(s, &pin)?;
+        Ok(FileResult {
+            path: shown(&path),
+            count: versions,
+        })
     })
     .await
 }
