@@ -11,9 +11,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 target="${CARGO_TARGET_DIR:-$PWD/target}"
+measured=()
 for transport in ${VRS_BENCH_TRANSPORTS:-stream channel}; do
   echo "== preview over the $transport, ${VRS_BENCH_SOAK_SECONDS:-600} s of scanning"
   VRS_PREVIEW_TRANSPORT="$transport" VRS_E2E_WORK="$target/bench-app/$transport" \
     VRS_E2E_CAMERA_FPS="${VRS_BENCH_CAMERA_FPS:-30}" VRS_E2E_SOAK_SECONDS="${VRS_BENCH_SOAK_SECONDS:-600}" src-tauri/scripts/e2e.sh
+  measured+=("$target/bench-app/$transport/metrics.json")
 done
-node src-tauri/e2e/bench-summary.mjs "$target"/bench-app/*/metrics.json
+# Only this run's transports: folders of earlier runs stay on disk.
+node src-tauri/e2e/bench-summary.mjs "${measured[@]}"
