@@ -2,9 +2,9 @@
 //! webcam "MJPEG" stream), shown by a small page of the same origin (`preview_page/`) that the
 //! scan screen puts in a frame: its `<img>` is set to the stream's URL once per run and WebKit
 //! swaps each new JPEG in. Being same-origin, that page may read the drawn pictures (the frame
-//! id stamp) where the app's `tauri://` page may not. No script runs and no object URL is made per frame; those
-//! (the channel and protocol transports) leave WebKitGTK's web process a few hundred bytes
-//! bigger per frame, 10–20 MiB over an hour of scanning (docs/benchmarks.md).
+//! id stamp) where the app's `tauri://` page may not. No script runs and no object URL is made
+//! per frame; those (the channel and protocol transports) leave WebKitGTK's web process a few
+//! hundred bytes bigger per frame, 10–20 MiB over an hour of scanning (docs/benchmarks.md).
 //!
 //! Only this app's page may watch: the URL carries a random token, the server listens on
 //! 127.0.0.1 only, and at most [`MAX_VIEWERS`] streams run at once.

@@ -169,6 +169,15 @@ fn machine_busy() -> Option<Duration> {
     ))
 }
 
+/// The median with `decimals` places, or a dash where nothing could be measured.
+fn median_text(values: &mut [f64], decimals: usize) -> String {
+    if values.is_empty() {
+        "–".to_string()
+    } else {
+        format!("{:.*}", decimals, median(values))
+    }
+}
+
 /// How many of the machine's cores were busy, on average, over `elapsed` since `before`.
 fn cores_busy(before: Option<Duration>, elapsed: Duration) -> Option<f64> {
     Some((machine_busy()? - before?).as_secs_f64() / elapsed.as_secs_f64())
@@ -459,18 +468,7 @@ async fn main() {
                 latencies.extend(run_latencies);
             }
             latencies.sort();
-            let cpu = if cpu.is_empty() {
-                "–".to_string()
-            } else {
-                format!("{:.1}", median(&mut cpu))
-            };
-            let busy = |values: &mut Vec<f64>| {
-                if values.is_empty() {
-                    "–".to_string()
-                } else {
-                    format!("{:.2}", median(values))
-                }
-            };
+            let cpu = median_text(&mut cpu, 1);
             println!(
                 "| {backend:?} | {count} | {:.0} | {:.1} | {:.1} | {:.0} | {:.0} % | {cpu} | {} / {} |",
                 median(&mut rates),
@@ -478,8 +476,8 @@ async fn main() {
                 percentile(&latencies, 0.95).as_secs_f64() * 1e3,
                 median(&mut ceilings),
                 100.0 * median(&mut ratios),
-                busy(&mut server_busy),
-                busy(&mut ceiling_busy)
+                median_text(&mut server_busy, 2),
+                median_text(&mut ceiling_busy, 2)
             );
         }
         drop(world);

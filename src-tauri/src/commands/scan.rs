@@ -85,9 +85,11 @@ pub async fn start_scan(
                     .preview_stream
                     .clone()
                     .ok_or_else(|| AppError::Other("the preview stream is not running".into()))?;
-                // The page reads the frame id from the stamp, if any; the stream carries JPEG only.
-                Box::new(move |bytes: Vec<u8>| {
-                    stream.publish(bytes.get(8..).unwrap_or_default().to_vec())
+                // The page reads the frame id from the stamp, if any; the stream carries JPEG only
+                // (the 8-byte id prefix is dropped in place, no copy per frame).
+                Box::new(move |mut bytes: Vec<u8>| {
+                    bytes.drain(..bytes.len().min(8));
+                    stream.publish(bytes)
                 })
             }
         };

@@ -230,7 +230,6 @@ export function scanScreen(ctx: Ctx): Screen {
     leave: async () => {
       if (running) await stop();
       painter.dispose();
-      img.removeAttribute("src");
     },
   };
 }
