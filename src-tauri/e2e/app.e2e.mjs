@@ -418,9 +418,39 @@ async function main() {
       await wd.execute(`return document.querySelector('${importedSel} .version').textContent`),
       "v2",
     );
-    // A restored queue is a new tablet (backups carry no device key): it enrols as itself.
+    // A restored queue is a new tablet (backups carry no device key): it enrols as itself,
+    // with a code that replaces the tablet its unsent records were made on (named on screen);
+    // the server then takes them from it. They reached the server before (synced after the
+    // backup), so they are acknowledged as already there and nothing is quarantined.
+    console.log("sync: the restored queue enrols as the old tablet's replacement");
     await nav(wd, "sync");
     await wd.byTestId("enrol-form");
+    const makers = await wd.execute(
+      `return [...document.querySelectorAll('[data-testid="replaced-device"]')].map((e) => e.textContent)`,
+    );
+    assert.equal(makers.length, 1, `devices named: ${JSON.stringify(makers)}`);
+    await shot(wd, "12-enrol-replacement.png");
+    const replacing = admin(
+      "device", "issue", "--municipality", MUNICIPALITY, "--venue", "千代田区役所", "--replaces", makers[0],
+    ).trim().split(/\s+/).at(-1);
+    await wd.type(testid("server-url"), serverUrl);
+    await wd.type(testid("activation-code"), replacing);
+    await wd.click(testid("enrol-submit"));
+    // The background sync starts on enrolment: nothing to press.
+    await wd.byTestId("sync-now", 20000);
+    await eventually(async () => {
+      assert.equal(await wd.text(testid("sync-pending")), "0");
+    }, 30000);
+    assert.equal(await wd.execute(`return document.querySelectorAll('[data-testid="sync-errors"] li').length`), 0);
+    await nav(wd, "queue");
+    await eventually(async () => assert.deepEqual(await listed(), [ACCEPTED, IMPORTED, MANUAL].sort()));
+    await eventually(async () =>
+      assert.deepEqual(
+        await wd.execute(`return [...document.querySelectorAll('[data-testid="record"]')].map((e) => e.dataset.sync)`),
+        ["synced", "synced", "synced"],
+      ),
+    );
+    assert.equal(await wd.text(`${testid("count-quarantined")} b`), "0");
   } catch (e) {
     await shot(wd, "failure.png").catch(() => undefined);
     console.error(`--- vrs-server log\n${server.log().slice(-3000)}\n--- tauri-driver log\n${driver.log().slice(-6000)}`);

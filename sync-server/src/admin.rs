@@ -33,9 +33,13 @@ pub async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Device(DeviceCommand::Issue {
             municipality,
             venue,
+            replaces,
         }) => {
             let municipality = known_municipality(store, &municipality).await?;
             vrs_record::check_text("venue", &venue)?;
+            if let Some(replaced) = &replaces {
+                replaceable(store, replaced, municipality).await?;
+            }
             let code = new_activation_code()?;
             let now = Utc::now();
             let expires_at = now + ACTIVATION_CODE_LIFETIME;
@@ -46,10 +50,14 @@ pub async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
                     venue: venue.clone(),
                     issued_at: now,
                     expires_at,
+                    replaces_device: replaces.clone(),
                 })
                 .await?;
+            let replacing = replaces
+                .map(|device| format!(", replacing {device} (revoked when the new one enrols)"))
+                .unwrap_or_default();
             eprintln!(
-                "one-time activation code for {venue} ({municipality}), valid until {}:",
+                "one-time activation code for {venue} ({municipality}){replacing}, valid until {}:",
                 expires_at.to_rfc3339()
             );
             println!("{code}");
@@ -94,6 +102,28 @@ async fn known_municipality(store: &Store, text: &str) -> anyhow::Result<Municip
         bail!("municipality {code} is not registered; add it with `admin municipality add`");
     }
     Ok(code)
+}
+
+/// A device a new tablet may take over from: enrolled, in the same municipality, and not
+/// already replaced.
+async fn replaceable(
+    store: &Store,
+    device_id: &str,
+    municipality: MunicipalityCode,
+) -> anyhow::Result<()> {
+    let Some(device) = store.device(device_id).await? else {
+        bail!("--replaces: device {device_id:?} is not enrolled");
+    };
+    if device.municipality != municipality {
+        bail!(
+            "--replaces: device {device_id:?} is enrolled in municipality {}, not {municipality}",
+            device.municipality
+        );
+    }
+    if let Some(by) = store.successor(device_id).await? {
+        bail!("--replaces: device {device_id:?} was already replaced by {by:?}");
+    }
+    Ok(())
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

@@ -107,6 +107,10 @@ pub enum DeviceCommand {
         municipality: String,
         #[arg(long, value_name = "NAME")]
         venue: String,
+        /// The enrolled tablet the new one takes over from (lost, or its queue restored from a
+        /// backup): revoked when the new one enrols, whose sync may then deliver its records.
+        #[arg(long, value_name = "DEVICE")]
+        replaces: Option<String>,
     },
     /// Revoke a tablet: its uploads are refused from now on.
     Revoke { device: String },

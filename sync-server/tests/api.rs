@@ -62,17 +62,6 @@ fn signed(records: &[VaccinationRecord], key: &DeviceKey) -> Vec<SignedRecord> {
         .collect()
 }
 
-async fn stored_versions(world: &World) -> u64 {
-    world
-        .store
-        .open()
-        .await
-        .counts()
-        .await
-        .unwrap()
-        .record_versions
-}
-
 /// Makes every activation code of the store expired (as if 72 hours had passed).
 async fn expire_all_codes(store: &StoreSpec) {
     store
@@ -119,7 +108,7 @@ async fn a_tablet_enrols_syncs_and_a_replayed_batch_is_already_had() {
             .iter()
             .all(|r| r.outcome == Outcome::AlreadyHad));
         assert_eq!(answer.results.len(), 25);
-        assert_eq!(stored_versions(&world).await, 25);
+        assert_eq!(world.stored_versions().await, 25);
 
         // A void on the tablet travels as a new version.
         let id = records[3].id.to_string();
@@ -159,7 +148,7 @@ async fn forged_unknown_revoked_malformed_and_oversized_uploads_store_nothing() 
         assert_eq!(answer.results[0].outcome, Outcome::Accepted, "{backend:?}");
         assert_eq!(answer.results[1].outcome, Outcome::Rejected);
         assert_eq!(answer.results[1].field.as_deref(), Some("signature"));
-        assert_eq!(stored_versions(&world).await, 1);
+        assert_eq!(world.stored_versions().await, 1);
 
         // A body signed by another key.
         let body = serde_json::to_vec(&UploadRequest {
@@ -248,7 +237,7 @@ async fn forged_unknown_revoked_malformed_and_oversized_uploads_store_nothing() 
             .as_deref()
             .unwrap()
             .contains("check digit"));
-        assert_eq!(stored_versions(&world).await, 1);
+        assert_eq!(world.stored_versions().await, 1);
 
         // A revoked device: the whole upload refused, and the client reports it.
         admin_ok(&world.store, &["device", "revoke", &device]);
@@ -268,7 +257,7 @@ async fn forged_unknown_revoked_malformed_and_oversized_uploads_store_nothing() 
         );
         assert!(!failure.error.is_transient());
         assert_eq!(failure.summary.pending, 3);
-        assert_eq!(stored_versions(&world).await, 1);
+        assert_eq!(world.stored_versions().await, 1);
     }
 }
 

@@ -158,6 +158,7 @@ async fn activation_codes_work_once_and_expire() {
                 venue: "北区体育館".into(),
                 issued_at: now,
                 expires_at: now + ACTIVATION_CODE_LIFETIME,
+                replaces_device: None,
             })
             .await
             .unwrap();

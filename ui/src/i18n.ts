@@ -130,6 +130,8 @@ const ja = {
   sync_result: "{sent}件送信、{accepted}件受理、{rejected}件保留",
   sync_errors: "記録ごとのエラー",
   not_enrolled: "この端末はまだサーバーに登録されていません",
+  made_elsewhere:
+    "未送信の記録は下の端末で作られたものです。管理者に、その端末を置き換える登録コード（--replaces 端末ID）を発行してもらってください。",
   background_sync: "接続が戻ると自動で同期します",
 };
 
@@ -263,6 +265,8 @@ const en: Record<Key, string> = {
   sync_result: "{sent} sent, {accepted} accepted, {rejected} quarantined",
   sync_errors: "Per-record errors",
   not_enrolled: "This device is not enrolled with a server yet",
+  made_elsewhere:
+    "The records waiting to be sent were made on the device below. Ask your administrator for an activation code that replaces it (--replaces DEVICE).",
   background_sync: "Syncs by itself when the connection returns",
 };
 

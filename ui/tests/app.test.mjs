@@ -374,10 +374,22 @@ export const tests = [
       await byId(page, "nav-sync").click();
       await byId(page, "enrol-form").waitFor();
       assert.equal(await byId(page, "enrol-skip").count(), 0);
+      assert.equal(await byId(page, "replaces-hint").count(), 0);
       await byId(page, "server-url").fill("http://127.0.0.1:9");
       await byId(page, "activation-code").fill("DEMO-CODE");
       await byId(page, "enrol-submit").click();
       await eventually(async () => assert.equal(await textOf(page, "sync-server"), "http://127.0.0.1:9"));
+    },
+  },
+  {
+    name: "sync: a restored queue names the device its records were made on",
+    async run({ page, open }) {
+      const old = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+      await open({ ...READY, enrolled: false, serverUrl: null, madeElsewhere: [old] });
+      await byId(page, "nav-sync").click();
+      await byId(page, "enrol-form").waitFor();
+      assert.match(await textOf(page, "replaces-hint"), /--replaces/);
+      assert.deepEqual(await byId(page, "replaced-device").allInnerTexts(), [old]);
     },
   },
   {

@@ -29,6 +29,8 @@
     online: true,
     lastSync: null,
     syncErrors: [],
+    /** Devices that made the pending records, when not this one (a restored queue). */
+    madeElsewhere: [],
     calls: [],
   };
 
@@ -247,6 +249,7 @@
       last_error: state.online ? null : "connection refused",
       pending: counts().pending,
       errors: state.syncErrors,
+      made_elsewhere: state.enrolled ? [] : state.madeElsewhere,
     }),
     sync_now: () => {
       if (!state.online) fail("other", "sync: connection refused");

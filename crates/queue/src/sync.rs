@@ -89,6 +89,20 @@ impl Queue {
         Ok(found)
     }
 
+    /// The devices other than this one that made versions still waiting to be sent, in the
+    /// order first met. A restored queue's records keep their maker; the server takes them only
+    /// from a tablet enrolled as that device's replacement, so the operator must name it.
+    pub fn pending_makers_elsewhere(&self) -> Result<Vec<String>> {
+        let mut makers: Vec<String> = Vec::new();
+        for pending in self.pending(usize::MAX)? {
+            let maker = pending.record.device_id;
+            if maker != self.device_id && !makers.contains(&maker) {
+                makers.push(maker);
+            }
+        }
+        Ok(makers)
+    }
+
     fn version_flags(&self, id: &str, version: u32) -> Result<(Option<i64>, bool)> {
         self.conn
             .query_row(

@@ -20,6 +20,7 @@ pub enum ProblemKind {
     ExpiredActivationCode,
     UsedActivationCode,
     DeviceAlreadyEnrolled,
+    DeviceAlreadyReplaced,
     Unauthorized,
     Forbidden,
     NotFound,
@@ -27,7 +28,7 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 16] = [
+    pub const ALL: [ProblemKind; 17] = [
         ProblemKind::MalformedRequest,
         ProblemKind::BodyTooLarge,
         ProblemKind::TooManyRecords,
@@ -40,6 +41,7 @@ impl ProblemKind {
         ProblemKind::ExpiredActivationCode,
         ProblemKind::UsedActivationCode,
         ProblemKind::DeviceAlreadyEnrolled,
+        ProblemKind::DeviceAlreadyReplaced,
         ProblemKind::Unauthorized,
         ProblemKind::Forbidden,
         ProblemKind::NotFound,
@@ -107,6 +109,11 @@ impl ProblemKind {
             ProblemKind::DeviceAlreadyEnrolled => (
                 "device-already-enrolled",
                 "The device id is already enrolled",
+                409,
+            ),
+            ProblemKind::DeviceAlreadyReplaced => (
+                "device-already-replaced",
+                "The device this code replaces already has a replacement",
                 409,
             ),
             ProblemKind::Unauthorized => ("unauthorized", "Credentials are missing or wrong", 401),

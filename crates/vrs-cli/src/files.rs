@@ -69,5 +69,14 @@ pub fn restore(context: &Context, args: RestoreArgs) -> Result<ExitCode> {
         dir.display(),
         queue.device_id()
     );
+    let makers = queue.pending_makers_elsewhere()?;
+    if !makers.is_empty() {
+        eprintln!(
+            "records not yet synced were made on {}: enrol with an activation code issued with \
+             `vrs-server admin device issue … --replaces {}` so that the server takes them",
+            makers.join(", "),
+            makers.last().map_or("", String::as_str)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -313,6 +313,17 @@ fn backup_and_restore_to_another_dir() {
 
     let run = run_in(&target, PIN, &["restore", file.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    // The records were never synced: the restore names the device that made them, which the
+    // new store's activation code must replace.
+    let listed_json = store.ok(&["queue", "list", "--json"]);
+    let first: serde_json::Value =
+        serde_json::from_str(listed_json.lines().next().unwrap()).unwrap();
+    let maker = first["device_id"].as_str().unwrap();
+    assert!(
+        run.stderr.contains(&format!("--replaces {maker}")),
+        "{}",
+        run.stderr
+    );
     let listed = |dir: &std::path::Path| -> Vec<String> {
         let out = run_in(dir, PIN, &["queue", "list", "--json"]);
         assert_eq!(out.code, 0, "{}", out.stderr);

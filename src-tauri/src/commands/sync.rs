@@ -6,7 +6,7 @@ use tauri::State;
 
 use super::blocking;
 use crate::dto::{EnrolInfo, SyncReportDto, SyncStatusDto};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::records;
 use crate::state::Shared;
 use crate::sync::SyncAgent;
@@ -31,9 +31,24 @@ pub async fn sync_status(
     agent: State<'_, Arc<SyncAgent>>,
 ) -> AppResult<SyncStatusDto> {
     let info = agent.info();
-    let pending = blocking(&state, |s| Ok(records::counts(s).map_or(0, |c| c.pending))).await?;
+    let enrolled = info.enrolment.is_some();
+    let (pending, made_elsewhere) = blocking(&state, move |s| {
+        let pending = records::counts(s).map_or(0, |c| c.pending);
+        // Only asked before enrolment, when the enrolment form needs it: it opens every
+        // pending version.
+        let made_elsewhere = if enrolled {
+            Vec::new()
+        } else {
+            match s.with_queue(|q| Ok(q.pending_makers_elsewhere()?)) {
+                Err(AppError::Locked) => Vec::new(),
+                other => other?,
+            }
+        };
+        Ok((pending, made_elsewhere))
+    })
+    .await?;
     Ok(SyncStatusDto {
-        enrolled: info.enrolment.is_some(),
+        enrolled,
         server_url: info.enrolment.map(|e| e.server_url),
         online: info.online,
         syncing: info.syncing,
@@ -41,6 +56,7 @@ pub async fn sync_status(
         last_error: info.last_error,
         pending,
         errors: info.errors,
+        made_elsewhere,
     })
 }
 

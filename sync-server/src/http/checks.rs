@@ -1,6 +1,6 @@
 //! The checks every uploaded record must pass before it may be stored; a failure rejects that
-//! record alone. In order: readable, valid fields, made by the uploading device, signed by its
-//! key, a plausible vaccination time.
+//! record alone. In order: readable, valid fields, made by the uploading device (or one it
+//! replaced), signed by its key, a plausible vaccination time.
 
 use std::sync::{Arc, OnceLock};
 
@@ -136,7 +136,7 @@ fn rejection(
     }
 }
 
-/// Readable, valid, and made by the uploading device.
+/// Readable, valid, and made by the uploading device or one it replaced.
 fn read_record(
     index: usize,
     signed: SignedRecord,
@@ -160,11 +160,11 @@ fn read_record(
     record
         .validate()
         .map_err(|e| reject(e.field, e.to_string()))?;
-    if record.device_id != device.device_id {
+    if !device.may_upload_from(&record.device_id) {
         return Err(reject(
             "device_id",
             format!(
-                "device_id: record made by {:?}, uploaded by {:?}",
+                "device_id: record made by {:?}, uploaded by {:?}, which does not replace it",
                 record.device_id, device.device_id
             ),
         ));

@@ -42,6 +42,7 @@ pub async fn enroll(
             EnrollError::Expired(_) => ProblemKind::ExpiredActivationCode,
             EnrollError::Used => ProblemKind::UsedActivationCode,
             EnrollError::DeviceExists(_) => ProblemKind::DeviceAlreadyEnrolled,
+            EnrollError::AlreadyReplaced { .. } => ProblemKind::DeviceAlreadyReplaced,
             EnrollError::Store(_) => ProblemKind::Internal,
         };
         let field = if kind == ProblemKind::DeviceAlreadyEnrolled {

@@ -18,17 +18,31 @@ impl Migration {
     }
 }
 
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_initial.sql",
-    sql: include_str!("../../../migrations/server/sqlite/0001_initial.sql"),
-}];
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_initial.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_device_replacement.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0002_device_replacement.sql"),
+    },
+];
 
-pub const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_initial.sql",
-    sql: include_str!("../../../migrations/server/postgres/0001_initial.sql"),
-}];
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_initial.sql",
+        sql: include_str!("../../../migrations/server/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_device_replacement.sql",
+        sql: include_str!("../../../migrations/server/postgres/0002_device_replacement.sql"),
+    },
+];
 
 /// A row of `schema_migrations` as found in the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +95,12 @@ mod tests {
             version: 1,
             checksum: first.checksum(),
         };
-        assert!(pending(SQLITE, &[good]).unwrap().is_empty());
+        let after_first: Vec<i64> = pending(SQLITE, &[good])
+            .unwrap()
+            .iter()
+            .map(|m| m.version)
+            .collect();
+        assert_eq!(after_first, (2..=SQLITE.len() as i64).collect::<Vec<_>>());
         let edited = Applied {
             version: 1,
             checksum: "00".into(),

@@ -11,9 +11,11 @@ pub mod migrate;
 pub mod model;
 pub mod plan;
 pub mod postgres;
+mod postgres_devices;
 mod postgres_ingest;
 mod postgres_writer;
 pub mod sqlite;
+mod sqlite_devices;
 mod sqlite_ingest;
 mod sqlite_rows;
 
@@ -51,6 +53,9 @@ pub enum StoreError {
     Task(String),
 }
 
+/// Most devices a replacement chain may reach back through; more means the table is damaged.
+pub(crate) const PREDECESSORS_MAX: usize = 1000;
+
 #[derive(Debug, Error)]
 pub enum EnrollError {
     #[error("activation_code: not known to this server")]
@@ -61,6 +66,8 @@ pub enum EnrollError {
     Used,
     #[error("device_id: {0} is already enrolled")]
     DeviceExists(String),
+    #[error("activation_code: the device it replaces, {replaced}, was already replaced by {by}")]
+    AlreadyReplaced { replaced: String, by: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -131,6 +138,11 @@ impl Store {
 
     pub async fn device(&self, device_id: &str) -> Result<Option<Device>, StoreError> {
         dispatch!(self, s => s.device(device_id).await)
+    }
+
+    /// The device that took over from `device_id` (enrolled with a code that replaces it).
+    pub async fn successor(&self, device_id: &str) -> Result<Option<String>, StoreError> {
+        dispatch!(self, s => s.successor(device_id).await)
     }
 
     /// Revokes a device; false when no such device is enrolled.

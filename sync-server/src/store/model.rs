@@ -20,6 +20,17 @@ pub struct Device {
     pub venue: String,
     pub enrolled_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The devices this one took over from, nearest first (a replacement of a replacement
+    /// reaches back to the first): it may upload the records they made.
+    pub predecessors: Vec<String>,
+}
+
+impl Device {
+    /// Whether a record made on `maker` may come from this device: its own, or one made on a
+    /// device it replaced (a restored backup's records keep their maker).
+    pub fn may_upload_from(&self, maker: &str) -> bool {
+        self.device_id == maker || self.predecessors.iter().any(|p| p == maker)
+    }
 }
 
 /// A freshly issued activation code; the store keeps only its hash.
@@ -30,6 +41,8 @@ pub struct NewActivationCode {
     pub venue: String,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The enrolled device the new tablet takes over from, if any.
+    pub replaces_device: Option<String>,
 }
 
 /// An enrolment request after its public key was checked.

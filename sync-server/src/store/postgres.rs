@@ -13,7 +13,7 @@ use vrs_ticket::MunicipalityCode;
 use super::migrate::{self, Applied};
 use super::model::*;
 use super::{parse_code, parse_record_json, postgres_writer, status_text};
-use super::{EnrollError, Job, StoreError};
+use super::{Job, StoreError};
 
 /// Connections per server process.
 const POOL_SIZE: usize = 16;
@@ -49,7 +49,7 @@ impl PostgresStore {
         Ok(store)
     }
 
-    async fn client(&self) -> Result<Object, StoreError> {
+    pub(super) async fn client(&self) -> Result<Object, StoreError> {
         self.pool
             .get()
             .await
@@ -130,131 +130,6 @@ impl PostgresStore {
             code,
             name: row.get(0),
         }))
-    }
-
-    pub async fn issue_activation_code(&self, code: NewActivationCode) -> Result<(), StoreError> {
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO activation_codes (code_hash, municipality, venue, issued_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    &code.code_hash,
-                    &code.municipality.to_string(),
-                    &code.venue,
-                    &code.issued_at,
-                    &code.expires_at,
-                ],
-            )
-            .await?;
-        Ok(())
-    }
-
-    pub async fn enroll(
-        &self,
-        enrolment: Enrolment,
-        now: DateTime<Utc>,
-    ) -> Result<Device, EnrollError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(StoreError::from)?;
-        // FOR UPDATE: two tablets racing with one code cannot both pass the used_at check.
-        let row = tx
-            .query_opt(
-                "SELECT municipality, venue, expires_at, used_at FROM activation_codes
-                 WHERE code_hash = $1 FOR UPDATE",
-                &[&enrolment.code_hash],
-            )
-            .await
-            .map_err(StoreError::from)?;
-        let Some(row) = row else {
-            return Err(EnrollError::UnknownCode);
-        };
-        let municipality: String = row.get(0);
-        let venue: String = row.get(1);
-        let expires_at: DateTime<Utc> = row.get(2);
-        let used_at: Option<DateTime<Utc>> = row.get(3);
-        if used_at.is_some() {
-            return Err(EnrollError::Used);
-        }
-        if expires_at <= now {
-            return Err(EnrollError::Expired(expires_at));
-        }
-        let inserted = tx
-            .execute(
-                "INSERT INTO devices (device_id, public_key, municipality, venue, enrolled_at)
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (device_id) DO NOTHING",
-                &[
-                    &enrolment.device_id,
-                    &enrolment.public_key,
-                    &municipality,
-                    &venue,
-                    &now,
-                ],
-            )
-            .await
-            .map_err(StoreError::from)?;
-        if inserted == 0 {
-            return Err(EnrollError::DeviceExists(enrolment.device_id));
-        }
-        tx.execute(
-            "UPDATE activation_codes SET used_at = $2, used_by = $3 WHERE code_hash = $1",
-            &[&enrolment.code_hash, &now, &enrolment.device_id],
-        )
-        .await
-        .map_err(StoreError::from)?;
-        tx.commit().await.map_err(StoreError::from)?;
-        Ok(Device {
-            device_id: enrolment.device_id,
-            public_key: enrolment.public_key,
-            municipality: parse_code(&municipality)?,
-            venue,
-            enrolled_at: now,
-            revoked_at: None,
-        })
-    }
-
-    pub async fn device(&self, device_id: &str) -> Result<Option<Device>, StoreError> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                "SELECT public_key, municipality, venue, enrolled_at, revoked_at
-                 FROM devices WHERE device_id = $1",
-                &[&device_id],
-            )
-            .await?;
-        row.map(|row| {
-            Ok(Device {
-                device_id: device_id.to_string(),
-                public_key: row.get(0),
-                municipality: parse_code(row.get(1))?,
-                venue: row.get(2),
-                enrolled_at: row.get(3),
-                revoked_at: row.get(4),
-            })
-        })
-        .transpose()
-    }
-
-    pub async fn revoke_device(
-        &self,
-        device_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let client = self.client().await?;
-        client
-            .execute(
-                "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
-                &[&device_id, &now],
-            )
-            .await?;
-        let row = client
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = $1)",
-                &[&device_id],
-            )
-            .await?;
-        Ok(row.get(0))
     }
 
     pub async fn add_municipality_token(

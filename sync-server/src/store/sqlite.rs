@@ -11,7 +11,7 @@ use vrs_ticket::MunicipalityCode;
 use super::migrate::{self, Applied};
 use super::model::*;
 use super::sqlite_ingest::{insert_row_with, write_waiting};
-use super::{parse_code, parse_record_json, EnrollError, Job, StoreError};
+use super::{parse_code, parse_record_json, Job, StoreError};
 use crate::time::{from_db_text, to_db_text};
 
 /// File name of the database inside the data directory.
@@ -23,7 +23,7 @@ pub struct SqliteStore {
     /// A second connection for the device lookup that authenticates every upload: in WAL mode
     /// it reads the last commit while the writer is inside an ingest transaction, so one
     /// request's check need not wait for another's store.
-    reader: Arc<Mutex<Connection>>,
+    pub(super) reader: Arc<Mutex<Connection>>,
     /// Batches waiting for the writer (see [`super::sqlite_ingest`]).
     waiting: Arc<Mutex<Vec<Job>>>,
 }
@@ -46,7 +46,7 @@ impl SqliteStore {
         })
     }
 
-    async fn call<R, E, F>(&self, work: F) -> Result<R, E>
+    pub(super) async fn call<R, E, F>(&self, work: F) -> Result<R, E>
     where
         R: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -55,7 +55,7 @@ impl SqliteStore {
         Self::call_on(&self.conn, work).await
     }
 
-    async fn call_on<R, E, F>(conn: &Arc<Mutex<Connection>>, work: F) -> Result<R, E>
+    pub(super) async fn call_on<R, E, F>(conn: &Arc<Mutex<Connection>>, work: F) -> Result<R, E>
     where
         R: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -108,146 +108,6 @@ impl SqliteStore {
                 )
                 .optional()?;
             Ok(name.map(|name| Municipality { code, name }))
-        })
-        .await
-    }
-
-    pub async fn issue_activation_code(&self, code: NewActivationCode) -> Result<(), StoreError> {
-        self.call(move |conn| {
-            conn.execute(
-                "INSERT INTO activation_codes (code_hash, municipality, venue, issued_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    code.code_hash,
-                    code.municipality.to_string(),
-                    code.venue,
-                    to_db_text(code.issued_at),
-                    to_db_text(code.expires_at)
-                ],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
-    pub async fn enroll(
-        &self,
-        enrolment: Enrolment,
-        now: DateTime<Utc>,
-    ) -> Result<Device, EnrollError> {
-        self.call(move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(StoreError::from)?;
-            let code: Option<(String, String, String, Option<String>)> = tx
-                .query_row(
-                    "SELECT municipality, venue, expires_at, used_at FROM activation_codes
-                     WHERE code_hash = ?1",
-                    [&enrolment.code_hash],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-                )
-                .optional()
-                .map_err(StoreError::from)?;
-            let Some((municipality, venue, expires_at, used_at)) = code else {
-                return Err(EnrollError::UnknownCode);
-            };
-            if used_at.is_some() {
-                return Err(EnrollError::Used);
-            }
-            let expires_at = db_time(&expires_at)?;
-            if expires_at <= now {
-                return Err(EnrollError::Expired(expires_at));
-            }
-            let exists: bool = tx
-                .query_row(
-                    "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
-                    [&enrolment.device_id],
-                    |row| row.get(0),
-                )
-                .map_err(StoreError::from)?;
-            if exists {
-                return Err(EnrollError::DeviceExists(enrolment.device_id));
-            }
-            tx.execute(
-                "UPDATE activation_codes SET used_at = ?2, used_by = ?3 WHERE code_hash = ?1",
-                params![enrolment.code_hash, to_db_text(now), enrolment.device_id],
-            )
-            .map_err(StoreError::from)?;
-            tx.execute(
-                "INSERT INTO devices (device_id, public_key, municipality, venue, enrolled_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    enrolment.device_id,
-                    enrolment.public_key,
-                    municipality,
-                    venue,
-                    to_db_text(now)
-                ],
-            )
-            .map_err(StoreError::from)?;
-            tx.commit().map_err(StoreError::from)?;
-            Ok(Device {
-                device_id: enrolment.device_id,
-                public_key: enrolment.public_key,
-                municipality: parse_code(&municipality)?,
-                venue,
-                enrolled_at: now,
-                revoked_at: None,
-            })
-        })
-        .await
-    }
-
-    pub async fn device(&self, device_id: &str) -> Result<Option<Device>, StoreError> {
-        let device_id = device_id.to_string();
-        Self::call_on(&self.reader, move |conn| {
-            let row: Option<RawDevice> = conn
-                .prepare_cached(
-                    "SELECT public_key, municipality, venue, enrolled_at, revoked_at
-                     FROM devices WHERE device_id = ?1",
-                )?
-                .query_row([&device_id], |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                    ))
-                })
-                .optional()?;
-            let Some((public_key, municipality, venue, enrolled_at, revoked_at)) = row else {
-                return Ok(None);
-            };
-            Ok(Some(Device {
-                device_id,
-                public_key,
-                municipality: parse_code(&municipality)?,
-                venue,
-                enrolled_at: db_time(&enrolled_at)?,
-                revoked_at: revoked_at.as_deref().map(db_time).transpose()?,
-            }))
-        })
-        .await
-    }
-
-    pub async fn revoke_device(
-        &self,
-        device_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let device_id = device_id.to_string();
-        self.call(move |conn| {
-            conn.execute(
-                "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
-                params![device_id, to_db_text(now)],
-            )?;
-            let known: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = ?1)",
-                [&device_id],
-                |row| row.get(0),
-            )?;
-            Ok(known)
         })
         .await
     }
@@ -520,9 +380,6 @@ pub(super) fn insert_row(
     insert_row_with(&mut insert, row)
 }
 
-/// public_key, municipality, venue, enrolled_at, revoked_at
-type RawDevice = (Vec<u8>, String, String, String, Option<String>);
-
 const VERSION_COLUMNS: &str = "record_json, content_hash, origin, state, venue_municipality, \
      duplicate_dose, after_server_correction, received_at";
 
@@ -558,6 +415,6 @@ fn stored_version(raw: RawVersion) -> Result<StoredVersion, StoreError> {
     })
 }
 
-fn db_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(super) fn db_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
     from_db_text(text).ok_or_else(|| StoreError::Corrupt(format!("time {text}")))
 }

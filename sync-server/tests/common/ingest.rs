@@ -69,6 +69,7 @@ pub async fn enrolled(
             venue: "会場".into(),
             issued_at: now,
             expires_at: now + ACTIVATION_CODE_LIFETIME,
+            replaces_device: None,
         })
         .await
         .unwrap();

@@ -200,6 +200,19 @@ pub fn admin_ok(store: &StoreSpec, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+impl World {
+    /// Record versions the server holds.
+    pub async fn stored_versions(&self) -> u64 {
+        self.store
+            .open()
+            .await
+            .counts()
+            .await
+            .unwrap()
+            .record_versions
+    }
+}
+
 /// A running `vrs-server serve` process, killed when dropped.
 pub struct ServerProcess {
     child: Option<Child>,

@@ -53,6 +53,7 @@ export function syncScreen(ctx: Ctx): Screen {
         el,
         h("h2", {}, t("sync_title")),
         h("p", { class: "hint" }, t("not_enrolled")),
+        ...replacementHint(s.made_elsewhere),
         enrolForm(() => {
           void ctx.refresh().then(() => ctx.go("sync"));
         }, false),
@@ -81,4 +82,18 @@ export function syncScreen(ctx: Ctx): Screen {
   void load();
   timer = window.setInterval(() => void load(), REFRESH_MS);
   return { el, leave: () => window.clearInterval(timer) };
+}
+
+/** A restored queue's records keep the device that made them; the server takes them only from
+ * a tablet enrolled with a code that replaces that device, so the supervisor must name it. */
+function replacementHint(devices: string[]): HTMLElement[] {
+  if (devices.length === 0) return [];
+  return [
+    h(
+      "p",
+      { class: "hint warn", "data-testid": "replaces-hint" },
+      t("made_elsewhere"),
+      ...devices.map((d) => h("code", { class: "device-id", "data-testid": "replaced-device" }, d)),
+    ),
+  ];
 }
