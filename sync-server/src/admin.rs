@@ -78,14 +78,25 @@ pub async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
                 bail!("--encoding {encoding:?}: use utf-8 or shift_jis");
             };
             let records = store.visible_records(code).await?;
-            let table = register_table(&records);
-            let bytes = encode_table(&table, encoding)?;
+            let register = register_table(&records);
+            let bytes = encode_table(&register.table, encoding)?;
             write_file(&csv, &bytes)?;
+            for left in &register.left_out {
+                eprintln!(
+                    "left out: record {} (ticket {}{}, dose {}): another record of that ticket \
+                     holds dose {}; a duplicate dose to resolve",
+                    left.id, left.municipality, left.ticket_number, left.dose, left.dose
+                );
+            }
             println!(
-                "{} ticket holders, {} records written to {}",
-                table.len().saturating_sub(1),
-                records.len(),
-                csv.display()
+                "{} ticket holders, {} records written to {}{}",
+                register.table.len().saturating_sub(1),
+                records.len() - register.left_out.len(),
+                csv.display(),
+                match register.left_out.len() {
+                    0 => String::new(),
+                    n => format!(" ({n} duplicate doses left out, listed above)"),
+                }
             );
         }
     }

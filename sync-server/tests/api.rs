@@ -511,6 +511,52 @@ async fn each_municipality_exports_only_what_it_may_see() {
             .await
             .unwrap();
         problem_of(forged, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(
+            client
+                .get(url(SAPPORO))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .headers()["vrs-duplicate-doses-left-out"],
+            "0"
+        );
+
+        // A second first dose for the visitor's ticket (another venue): stored and flagged, and
+        // left out of the register (one first-dose place per holder), counted and named.
+        let duplicate = sapporo_venue.add_ticket(ticket(SAPPORO, 1, "0000000077"));
+        sync_once(&mut sapporo_venue.queue, &SyncOptions::default())
+            .await
+            .unwrap();
+        let with_duplicate = client
+            .get(url(SAPPORO))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            with_duplicate.headers()["vrs-duplicate-doses-left-out"],
+            "1"
+        );
+        assert_eq!(with_duplicate.text().await.unwrap(), sapporo);
+        let file = world.store.scratch().join("sapporo-again.csv");
+        let out = admin(
+            &world.store,
+            &[
+                "export",
+                "--municipality",
+                SAPPORO,
+                "--csv",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("left out: record {}", duplicate.id)),
+            "{stderr}"
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("1 duplicate doses left out"));
     }
 }
 

@@ -2,6 +2,8 @@
 //! and how the ticket was read. Shared by the tablet queue, the sync protocol and the server.
 
 mod clock;
+#[cfg(feature = "test-support")]
+pub mod example;
 mod maker;
 mod record;
 

@@ -19,6 +19,9 @@ pub struct ExportQuery {
     encoding: Option<String>,
 }
 
+/// Response header: how many duplicate doses the CSV leaves out.
+pub const DUPLICATES_LEFT_OUT: &str = "vrs-duplicate-doses-left-out";
+
 pub async fn export(
     State(state): State<Arc<AppState>>,
     Path(code): Path<String>,
@@ -58,12 +61,19 @@ pub async fn export(
         .field("municipality"));
     }
     let records = state.store.visible_records(code).await?;
-    let bytes = encode_table(&register_table(&records), encoding)
+    let register = register_table(&records);
+    let bytes = encode_table(&register.table, encoding)
         .map_err(|e| malformed(e.to_string()).field("encoding"))?;
     let content_type = format!("text/csv; charset={}", encoding.charset());
     let mut response = bytes.into_response();
     if let Ok(value) = HeaderValue::from_str(&content_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
+    // Records of a dose another record of the same ticket already holds: counted here so the
+    // municipality knows the file is not everything (`vrs-server admin export` lists them).
+    response.headers_mut().insert(
+        DUPLICATES_LEFT_OUT,
+        HeaderValue::from(register.left_out.len()),
+    );
     Ok(response)
 }

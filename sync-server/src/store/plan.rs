@@ -258,33 +258,15 @@ fn add_row<'a>(
 
 #[cfg(test)]
 mod tests {
-    use chrono::DateTime;
-    use vrs_record::{ScanEvidence, VaccinationRecord};
-    use vrs_ticket::{Source, Ticket};
+    use vrs_ticket::Ticket;
 
     use super::*;
 
     fn verified(id: Uuid, version: u32, ticket: &str, lot: &str) -> VerifiedRecord {
-        let ticket = Ticket::parse(ticket).unwrap();
-        let record = VaccinationRecord {
-            id,
-            version,
-            dose: ticket.dose(),
-            ticket,
-            vaccinated_at: DateTime::parse_from_rfc3339("2026-11-25T10:30:00+09:00").unwrap(),
-            venue: "会場".into(),
-            maker: "ファイザー".into(),
-            lot: lot.into(),
-            operator: "佐藤".into(),
-            device_id: "tablet".into(),
-            evidence: ScanEvidence {
-                sources: vec![Source::Qr],
-                operator_confirmed: false,
-                manual_entry: false,
-            },
-            status: RecordStatus::Active,
-            change_reason: None,
-        };
+        let mut record = vrs_record::example::record(Ticket::parse(ticket).unwrap(), "tablet");
+        record.id = id;
+        record.version = version;
+        record.lot = lot.into();
         VerifiedRecord {
             content_hash: vrs_sync_proto::content_hash(&record),
             signature: String::new(),

@@ -1,38 +1,19 @@
 //! Fixtures for the store tests: records, their verified form, municipalities, enrolled devices.
 
 use chrono::{DateTime, Utc};
-use vrs_record::{RecordStatus, ScanEvidence, Uuid, VaccinationRecord};
+// Not every test binary that shares these fixtures makes records.
+#[allow(unused_imports)]
+pub use vrs_record::example::record;
+use vrs_record::VaccinationRecord;
 use vrs_server::codes::{secret_hash, ACTIVATION_CODE_LIFETIME};
 use vrs_server::store::{Device, Enrolment, NewActivationCode, Store, VerifiedRecord};
 use vrs_sync_proto::{content_hash, DeviceKey};
-use vrs_ticket::{MunicipalityCode, Source, Ticket};
+use vrs_ticket::MunicipalityCode;
 
 use super::{CHIYODA, SAPPORO, YOKOHAMA};
 
 pub fn code(text: &str) -> MunicipalityCode {
     MunicipalityCode::parse(text).unwrap()
-}
-
-pub fn record(ticket: Ticket, device_id: &str) -> VaccinationRecord {
-    VaccinationRecord {
-        id: Uuid::now_v7(),
-        version: 1,
-        dose: ticket.dose(),
-        ticket,
-        vaccinated_at: DateTime::parse_from_rfc3339("2026-11-25T10:30:00+09:00").unwrap(),
-        venue: "千代田区役所".into(),
-        maker: "ファイザー".into(),
-        lot: "FA1234".into(),
-        operator: "佐藤 花子".into(),
-        device_id: device_id.into(),
-        evidence: ScanEvidence {
-            sources: vec![Source::Qr],
-            operator_confirmed: false,
-            manual_entry: false,
-        },
-        status: RecordStatus::Active,
-        change_reason: None,
-    }
 }
 
 pub fn verified(record: &VaccinationRecord, key: &DeviceKey) -> VerifiedRecord {
