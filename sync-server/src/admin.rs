@@ -68,6 +68,27 @@ pub async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
             }
             println!("device {device} revoked");
         }
+        AdminCommand::Device(DeviceCommand::List { municipality }) => {
+            let municipality = match municipality {
+                Some(text) => Some(known_municipality(store, &text).await?),
+                None => None,
+            };
+            println!("device\tmunicipality\tvenue\tenrolled\trevoked\treplaces");
+            for device in store.devices(municipality).await? {
+                let time = |at: Option<chrono::DateTime<Utc>>| {
+                    at.map_or_else(|| "-".to_string(), |at| at.to_rfc3339())
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    device.device_id,
+                    device.municipality,
+                    device.venue,
+                    time(Some(device.enrolled_at)),
+                    time(device.revoked_at),
+                    device.replaces.as_deref().unwrap_or("-")
+                );
+            }
+        }
         AdminCommand::Export {
             municipality,
             csv,

@@ -114,4 +114,10 @@ pub enum DeviceCommand {
     },
     /// Revoke a tablet: its uploads are refused from now on.
     Revoke { device: String },
+    /// List enrolled tablets (tab-separated: device, municipality, venue, enrolled, revoked,
+    /// replaces), oldest first.
+    List {
+        #[arg(long, value_name = "CODE")]
+        municipality: Option<String>,
+    },
 }

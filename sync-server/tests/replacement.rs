@@ -164,5 +164,23 @@ async fn a_restored_queue_delivers_through_a_replacement_and_only_through_one() 
             "{backend:?}: {error}"
         );
         assert!(store.successor(&third_id).await.unwrap().is_none());
+
+        // The admin's list: every tablet of the municipality, oldest first, what each replaced
+        // and which are revoked (the first two replaced ones).
+        let listed = admin_ok(&world.store, &["device", "list", "--municipality", CHIYODA]);
+        let rows: Vec<Vec<&str>> = listed.lines().map(|l| l.split('\t').collect()).collect();
+        assert_eq!(rows[0][0], "device");
+        let row = |id: &str| rows.iter().find(|r| r[0] == id).unwrap().clone();
+        assert_eq!(rows.len(), 1 + 4, "{listed}");
+        assert_eq!(rows[1][0], old_id);
+        assert_eq!(row(&old_id)[5], "-");
+        assert_ne!(row(&old_id)[4], "-", "the replaced tablet is revoked");
+        assert_eq!(row(&replacement_id)[5], old_id);
+        assert_ne!(row(&replacement_id)[4], "-");
+        assert_eq!(row(&third_id)[5], replacement_id);
+        assert_eq!(row(&third_id)[4], "-");
+        assert_eq!(row(&third_id)[2], VENUE);
+        let none = admin_ok(&world.store, &["device", "list", "--municipality", SAPPORO]);
+        assert_eq!(none.lines().count(), 1, "{none}");
     }
 }

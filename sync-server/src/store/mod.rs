@@ -27,8 +27,8 @@ use vrs_record::{Uuid, VaccinationRecord};
 use vrs_ticket::MunicipalityCode;
 
 pub use model::{
-    Conflict, Device, Enrolment, IngestResult, Municipality, NewActivationCode, Origin, RowState,
-    StoreCounts, StoredVersion, VerifiedRecord,
+    Conflict, Device, DeviceListing, Enrolment, IngestResult, Municipality, NewActivationCode,
+    Origin, RowState, StoreCounts, StoredVersion, VerifiedRecord,
 };
 
 #[derive(Debug, Error)]
@@ -138,6 +138,14 @@ impl Store {
 
     pub async fn device(&self, device_id: &str) -> Result<Option<Device>, StoreError> {
         dispatch!(self, s => s.device(device_id).await)
+    }
+
+    /// Every enrolled device (of one municipality, when given), by enrolment time.
+    pub async fn devices(
+        &self,
+        municipality: Option<MunicipalityCode>,
+    ) -> Result<Vec<DeviceListing>, StoreError> {
+        dispatch!(self, s => s.devices(municipality).await)
     }
 
     /// The device that took over from `device_id` (enrolled with a code that replaces it).

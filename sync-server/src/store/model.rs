@@ -33,6 +33,18 @@ impl Device {
     }
 }
 
+/// An enrolled device as the admin's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceListing {
+    pub device_id: String,
+    pub municipality: MunicipalityCode,
+    pub venue: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// The device this one took over from.
+    pub replaces: Option<String>,
+}
+
 /// A freshly issued activation code; the store keeps only its hash.
 #[derive(Debug, Clone)]
 pub struct NewActivationCode {

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 
-use super::model::{Device, Enrolment, NewActivationCode};
+use vrs_ticket::MunicipalityCode;
+
+use super::model::{Device, DeviceListing, Enrolment, NewActivationCode};
 use super::postgres::PostgresStore;
 use super::{parse_code, EnrollError, StoreError, PREDECESSORS_MAX};
 
@@ -142,6 +144,35 @@ impl PostgresStore {
             )
             .await?;
         Ok(row.get(0))
+    }
+
+    pub async fn devices(
+        &self,
+        municipality: Option<MunicipalityCode>,
+    ) -> Result<Vec<DeviceListing>, StoreError> {
+        let municipality = municipality.map(|code| code.to_string());
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT device_id, municipality, venue, enrolled_at, revoked_at, replaces_device
+                 FROM devices WHERE $1::text IS NULL OR municipality = $1
+                 ORDER BY enrolled_at, device_id",
+                &[&municipality],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeviceListing {
+                    device_id: row.get(0),
+                    municipality: parse_code(row.get(1))?,
+                    venue: row.get(2),
+                    enrolled_at: row.get(3),
+                    revoked_at: row.get(4),
+                    replaces: row.get(5),
+                })
+            })
+            .collect()
     }
 
     /// The device that took over from `device_id`, if one did.

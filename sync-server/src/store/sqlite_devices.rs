@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::model::{Device, Enrolment, NewActivationCode};
+use vrs_ticket::MunicipalityCode;
+
+use super::model::{Device, DeviceListing, Enrolment, NewActivationCode};
 use super::sqlite::{db_time, SqliteStore};
 use super::{parse_code, EnrollError, StoreError, PREDECESSORS_MAX};
 use crate::time::to_db_text;
@@ -170,6 +172,44 @@ impl SqliteStore {
                 params![device_id, to_db_text(now)],
             )?;
             device_exists(conn, &device_id)
+        })
+        .await
+    }
+
+    pub async fn devices(
+        &self,
+        municipality: Option<MunicipalityCode>,
+    ) -> Result<Vec<DeviceListing>, StoreError> {
+        let municipality = municipality.map(|code| code.to_string());
+        Self::call_on(&self.reader, move |conn| {
+            let mut statement = conn.prepare(
+                "SELECT device_id, municipality, venue, enrolled_at, revoked_at, replaces_device
+                 FROM devices WHERE ?1 IS NULL OR municipality = ?1
+                 ORDER BY enrolled_at, device_id",
+            )?;
+            let rows = statement.query_map([&municipality], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                ))
+            })?;
+            let mut listed = Vec::new();
+            for row in rows {
+                let (device_id, code, venue, enrolled_at, revoked_at, replaces) = row?;
+                listed.push(DeviceListing {
+                    device_id,
+                    municipality: parse_code(&code)?,
+                    venue,
+                    enrolled_at: db_time(&enrolled_at)?,
+                    revoked_at: revoked_at.as_deref().map(db_time).transpose()?,
+                    replaces,
+                });
+            }
+            Ok(listed)
         })
         .await
     }
