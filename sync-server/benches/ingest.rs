@@ -225,6 +225,32 @@ async fn server_ingest(
     )
 }
 
+/// Every device's rows cut into batches, taken round-robin across the devices: the order in
+/// which batches reach a server that all devices upload to at once (and the PostgreSQL
+/// ceiling's connections write), rather than one device's rows after another's, whose ids and
+/// tickets would always append to the indexes.
+fn arrival_order<T>(rows: Vec<Vec<T>>) -> Vec<Vec<T>> {
+    let mut per_device: Vec<std::vec::IntoIter<Vec<T>>> = rows
+        .into_iter()
+        .map(|device_rows| {
+            let mut batches = Vec::new();
+            let mut device_rows = device_rows.into_iter().peekable();
+            while device_rows.peek().is_some() {
+                batches.push(device_rows.by_ref().take(BATCH).collect());
+            }
+            batches.into_iter()
+        })
+        .collect();
+    let mut ordered = Vec::new();
+    loop {
+        let before = ordered.len();
+        ordered.extend(per_device.iter_mut().filter_map(Iterator::next));
+        if ordered.len() == before {
+            return ordered;
+        }
+    }
+}
+
 /// The same rows straight into the same database, one transaction per batch, same durability,
 /// no HTTP, JSON or signatures, written the way the server writes them: one writer with a
 /// cached single-row INSERT on SQLite (it has one write lock; more writers only wait on it), one
@@ -250,16 +276,16 @@ async fn ceiling(spec: &StoreSpec, devices: &[SimDevice], per_device: usize) -> 
     match &spec.postgres_url {
         None => {
             let db = spec.data_dir().join(vrs_server::store::sqlite::DB_FILE);
-            let single_writer: Vec<_> = rows.into_iter().flatten().collect();
-            let threads: Vec<_> = [single_writer]
+            let batches = arrival_order(rows);
+            let threads: Vec<_> = [batches]
                 .into_iter()
-                .map(|device_rows| {
+                .map(|batches| {
                     let db = db.clone();
                     std::thread::spawn(move || {
                         let mut conn = rusqlite::Connection::open(db).unwrap();
                         conn.busy_timeout(Duration::from_secs(60)).unwrap();
                         conn.pragma_update(None, "synchronous", "FULL").unwrap();
-                        for chunk in device_rows.chunks(BATCH) {
+                        for chunk in &batches {
                             let tx = conn
                                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                                 .unwrap();

@@ -105,8 +105,8 @@ pub async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
             for left in &register.left_out {
                 eprintln!(
                     "left out: record {} (ticket {}{}, dose {}): another record of that ticket \
-                     holds dose {}; a duplicate dose to resolve",
-                    left.id, left.municipality, left.ticket_number, left.dose, left.dose
+                     holds this dose; a duplicate dose to resolve",
+                    left.id, left.municipality, left.ticket_number, left.dose
                 );
             }
             println!(
