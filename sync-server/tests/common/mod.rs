@@ -488,3 +488,16 @@ pub fn raw_client(tls: &TlsFiles) -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// The problem document of a refused request, after checking its status and media type.
+pub async fn problem_of(
+    response: reqwest::Response,
+    status: reqwest::StatusCode,
+) -> vrs_sync_proto::Problem {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    response.json().await.unwrap()
+}
