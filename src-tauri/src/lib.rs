@@ -137,6 +137,7 @@ pub fn run() {
             commands::records::list_records,
             commands::records::record_versions,
             commands::records::void_record,
+            commands::records::retry_record,
             commands::records::correct_record,
             commands::files::export_csv,
             commands::files::backup,

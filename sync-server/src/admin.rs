@@ -68,6 +68,16 @@ pub async fn run(store: &Store, command: AdminCommand) -> anyhow::Result<()> {
             }
             println!("device {device} revoked");
         }
+        AdminCommand::Device(DeviceCommand::Link { device, replaces }) => {
+            let Some(linked) = store.device(&device).await? else {
+                bail!("device {device:?} is not enrolled");
+            };
+            replaceable(store, &replaces, linked.municipality).await?;
+            store
+                .link_replacement(&device, &replaces, Utc::now())
+                .await?;
+            println!("device {device} now replaces {replaces} (revoked)");
+        }
         AdminCommand::Device(DeviceCommand::List { municipality }) => {
             let municipality = match municipality {
                 Some(text) => Some(known_municipality(store, &text).await?),

@@ -114,6 +114,13 @@ pub enum DeviceCommand {
     },
     /// Revoke a tablet: its uploads are refused from now on.
     Revoke { device: String },
+    /// Make an enrolled tablet the replacement of another after the fact (it enrolled with a
+    /// plain code): the other is revoked and its records are taken from this one.
+    Link {
+        device: String,
+        #[arg(long, value_name = "DEVICE")]
+        replaces: String,
+    },
     /// List enrolled tablets (tab-separated: device, municipality, venue, enrolled, revoked,
     /// replaces), oldest first.
     List {

@@ -184,3 +184,70 @@ async fn a_restored_queue_delivers_through_a_replacement_and_only_through_one() 
         assert_eq!(none.lines().count(), 1, "{none}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tablet_enrolled_with_a_plain_code_is_linked_afterwards_and_sends_again() {
+    let options = SyncOptions::default();
+    for backend in backends() {
+        let world = World::start(backend, &[]).await;
+        let mut old = world.enrolled_tablet(CHIYODA, VENUE).await;
+        let old_id = old.queue.device_id().to_string();
+        let unsent = old.add(2, CHIYODA);
+        let backup = old.dir.path().join("backup.vrsq");
+        old.queue.backup(&backup).unwrap();
+
+        // The supervisor enrolled the restored queue with a plain code: both refused.
+        let mut restored_queue = restored(&backup);
+        let code = world.issue_code(CHIYODA, VENUE);
+        let new_id = enrol(&world, &mut restored_queue, &code).await;
+        assert_eq!(
+            sync_once(&mut restored_queue.queue, &options)
+                .await
+                .unwrap(),
+            summary(2, 0, 0, 2)
+        );
+
+        // Linked afterwards by the administrator (not to itself, and only once) ...
+        let out = admin(
+            &world.store,
+            &["device", "link", &new_id, "--replaces", &new_id],
+        );
+        assert!(!out.status.success());
+        admin_ok(
+            &world.store,
+            &["device", "link", &new_id, "--replaces", &old_id],
+        );
+        let out = admin(
+            &world.store,
+            &["device", "link", &new_id, "--replaces", &old_id],
+        );
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("already replaced"));
+        // ... the records are sent again by the supervisor and taken.
+        for record in &unsent {
+            assert_eq!(
+                restored_queue
+                    .queue
+                    .release_quarantine(&record.id.to_string())
+                    .unwrap(),
+                1
+            );
+        }
+        assert_eq!(
+            sync_once(&mut restored_queue.queue, &options)
+                .await
+                .unwrap(),
+            summary(2, 2, 0, 0),
+            "{backend:?}"
+        );
+        assert_eq!(world.stored_versions().await, 2);
+        let store = world.store.open().await;
+        assert!(store
+            .device(&old_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some());
+    }
+}

@@ -35,12 +35,7 @@ fn vrs_bin() -> Option<PathBuf> {
 }
 
 fn vrs(bin: &PathBuf, tablet: &Tablet) -> Command {
-    let mut command = Command::new(bin);
-    command
-        .arg("--data-dir")
-        .arg(tablet.queue_dir())
-        .env("VRS_PIN", PIN);
-    command
+    vrs_in(bin, &tablet.queue_dir())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -174,5 +169,78 @@ async fn vrs_sync_watch_resumes_when_the_server_comes_back() {
             .unwrap()
             .record_versions,
         5
+    );
+}
+
+/// `vrs` with the test PIN on the store in `dir`.
+fn vrs_in(bin: &PathBuf, dir: &std::path::Path) -> Command {
+    let mut command = Command::new(bin);
+    command.arg("--data-dir").arg(dir).env("VRS_PIN", PIN);
+    command
+}
+
+/// Runs `vrs ARGS…` on `dir`, which must succeed; its stdout.
+fn vrs_ok(bin: &PathBuf, dir: &std::path::Path, args: &[&str]) -> String {
+    let out = vrs_in(bin, dir).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "vrs {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vrs_restore_names_the_maker_and_queue_retry_sends_again_after_a_link() {
+    let Some(bin) = vrs_bin() else { return };
+    let world = World::start(Backend::Sqlite, &[]).await;
+    let mut old = world.enrolled_tablet(CHIYODA, "千代田区役所").await;
+    let old_id = old.queue.device_id().to_string();
+    let made = old.add(1, CHIYODA);
+    let backup = old.dir.path().join("backup.vrsq");
+    old.queue.backup(&backup).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let restored = dir.path().join("queue");
+    let out = vrs_in(&bin, &restored)
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("--replaces {old_id}")));
+    // Enrolled with a plain code regardless: the record is quarantined.
+    let code = world.issue_code(CHIYODA, "千代田区役所");
+    let enrolled: serde_json::Value = serde_json::from_str(&vrs_ok(
+        &bin,
+        &restored,
+        &[
+            "enroll",
+            "--server",
+            &world.server.url(),
+            "--code",
+            &code,
+            "--ca-cert",
+            world.tls.ca().to_str().unwrap(),
+        ],
+    ))
+    .unwrap();
+    let out = vrs_in(&bin, &restored).arg("sync").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""rejected":1"#));
+
+    // Linked by the administrator, then sent again from the tablet.
+    let new_id = enrolled["device_id"].as_str().unwrap();
+    admin_ok(
+        &world.store,
+        &["device", "link", new_id, "--replaces", &old_id],
+    );
+    let id = made[0].id.to_string();
+    assert_eq!(
+        vrs_ok(&bin, &restored, &["queue", "retry", &id]).trim(),
+        format!("{id}: 1 quarantined versions will be sent again")
+    );
+    assert_eq!(
+        vrs_ok(&bin, &restored, &["sync"]).trim(),
+        r#"{"sent":1,"accepted":1,"already_had":0,"rejected":0,"pending":0}"#
     );
 }

@@ -130,6 +130,8 @@ const ja = {
   sync_result: "{sent}件送信、{accepted}件受理、{rejected}件保留",
   sync_errors: "記録ごとのエラー",
   not_enrolled: "この端末はまだサーバーに登録されていません",
+  retry: "再送",
+  retry_hint: "サーバー側で理由が解消されたら（例: 端末の置き換え登録）、もう一度送れます。",
   made_elsewhere:
     "未送信の記録は下の端末で作られたものです。管理者に、その端末を置き換える登録コード（--replaces 端末ID）を発行してもらってください。",
   background_sync: "接続が戻ると自動で同期します",
@@ -265,6 +267,8 @@ const en: Record<Key, string> = {
   sync_result: "{sent} sent, {accepted} accepted, {rejected} quarantined",
   sync_errors: "Per-record errors",
   not_enrolled: "This device is not enrolled with a server yet",
+  retry: "Send again",
+  retry_hint: "Once the server's reason is dealt with (e.g. this tablet linked as a replacement), send it again.",
   made_elsewhere:
     "The records waiting to be sent were made on the device below. Ask your administrator for an activation code that replaces it (--replaces DEVICE).",
   background_sync: "Syncs by itself when the connection returns",

@@ -73,6 +73,7 @@ export const api = {
   listRecords: (query: RecordQuery) => call<RecordRow[]>("list_records", { query }),
   recordVersions: (id: string) => call<RecordRow[]>("record_versions", { id }),
   voidRecord: (id: string, reason: string) => call<RecordRow>("void_record", { id, reason }),
+  retryRecord: (id: string) => call<RecordRow>("retry_record", { id }),
   correctRecord: (id: string, changes: Correction, reason: string) =>
     call<RecordRow>("correct_record", { id, changes, reason }),
   exportCsv: (path: string) => call<FileResult>("export_csv", { path }),

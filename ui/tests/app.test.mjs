@@ -337,6 +337,15 @@ export const tests = [
       await eventually(async () => assert.equal(await byId(page, "record").count(), 1));
       await byId(page, "record").locator("summary").click();
       await eventually(async () => assert.match(await textOf(page, "server-reason"), /lot: not a lot/));
+      // Sent again by the supervisor: pending, and gone from the quarantined list.
+      const quarantinedId = await byId(page, "record").getAttribute("data-id");
+      await byId(page, "retry-submit").click();
+      await eventually(async () => assert.equal(await byId(page, "record").count(), 0));
+      assert.equal(
+        await page.evaluate((id) => window.__mock.state.records.find((r) => r.id === id).sync, quarantinedId),
+        "pending",
+      );
+      await byId(page, "filter-all").click();
 
       await page.locator("details.files summary").click();
       await byId(page, "export-submit").click();

@@ -220,6 +220,11 @@
       const r = state.records.find((x) => x.id === id);
       return r ? [...r.versions, row(r)] : [];
     },
+    retry_record: ({ id }) => {
+      const r = state.records.find((x) => x.id === id);
+      if (r.sync === "quarantined") Object.assign(r, { sync: "pending", server_reason: null });
+      return row(r);
+    },
     void_record: ({ id, reason }) => {
       const r = state.records.find((x) => x.id === id);
       if (!reason) fail("field", "reason: must not be empty", "reason");

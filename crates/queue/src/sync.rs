@@ -219,6 +219,42 @@ impl Queue {
         Ok(())
     }
 
+    /// Sends a record's quarantined versions again: the supervisor has had the server's reason
+    /// dealt with (say, the tablet linked as the replacement of the one that made it). Their
+    /// reasons stay in the audit log. Returns how many versions are pending again; an unknown id
+    /// is an error.
+    pub fn release_quarantine(&mut self, id: &str) -> Result<usize> {
+        self.get(id)?;
+        let versions: Vec<u32> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT version FROM versions
+                 WHERE id = ?1 AND quarantine IS NOT NULL AND synced_ms IS NULL ORDER BY version",
+            )?;
+            let rows = stmt.query_map([id], |row| row.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if versions.is_empty() {
+            return Ok(0);
+        }
+        let tx = self.conn.transaction()?;
+        for version in &versions {
+            tx.execute(
+                "UPDATE versions SET quarantine = NULL WHERE id = ?1 AND version = ?2",
+                params![id, version],
+            )?;
+            audit::append(
+                &tx,
+                &self.keys,
+                "release_quarantine",
+                Some((id, *version)),
+                &json!({}),
+            )?;
+        }
+        refresh_state(&tx, id)?;
+        tx.commit()?;
+        Ok(versions.len())
+    }
+
     /// When the server acknowledged a version, if it did.
     pub fn synced_at(&self, id: &str, version: u32) -> Result<Option<DateTime<Utc>>> {
         Ok(self.version_flags(id, version)?.0.map(from_ms))
@@ -323,6 +359,35 @@ mod tests {
         assert_eq!(queue.pending(10).unwrap().len(), 2);
         assert_eq!(queue.get(&ids[0]).unwrap().state, State::Queued);
         assert_eq!(synced_entries(&queue), 0);
+        assert!(queue.verify().unwrap().is_ok());
+    }
+
+    #[test]
+    fn a_released_record_is_pending_again_and_its_reason_stays_in_the_audit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut queue, ids) = queue_with(dir.path(), 2);
+        queue
+            .quarantine(&ids[0], 1, "device_id: made by another tablet")
+            .unwrap();
+        assert_eq!(queue.pending(10).unwrap().len(), 1);
+        assert_eq!(queue.get(&ids[0]).unwrap().state, State::Quarantined);
+
+        assert_eq!(queue.release_quarantine(&ids[0]).unwrap(), 1);
+        let view = queue.get(&ids[0]).unwrap();
+        assert_eq!(view.state, State::Queued);
+        assert!(view.quarantine_reason.is_none());
+        assert_eq!(queue.pending(10).unwrap().len(), 2);
+        let actions: Vec<String> = queue
+            .audit_entries(Some(&ids[0]))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(actions.ends_with(&["quarantine".into(), "release_quarantine".into()]));
+        // Nothing left to release; an unknown record is an error.
+        assert_eq!(queue.release_quarantine(&ids[0]).unwrap(), 0);
+        assert_eq!(queue.release_quarantine(&ids[1]).unwrap(), 0);
+        assert!(queue.release_quarantine("no-such-record").is_err());
         assert!(queue.verify().unwrap().is_ok());
     }
 }

@@ -44,7 +44,7 @@ enum Command {
     Add(add::AddArgs),
     /// Read ticket images and enqueue the accepted ones; one line per image.
     Scan(scan::ScanArgs),
-    /// Supervisor review: list, search, versions, counts, void, correct.
+    /// Supervisor review: list, search, versions, counts, void, correct, retry.
     #[command(subcommand)]
     Queue(queue::QueueCommand),
     /// The hash-chained audit log.

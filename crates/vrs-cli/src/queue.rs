@@ -41,6 +41,8 @@ pub enum QueueCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Send a quarantined record again, once the server's reason has been dealt with.
+    Retry { id: String },
     /// Correct one field with a reason (a new version; the old ones stay).
     Correct {
         id: String,
@@ -112,6 +114,11 @@ pub fn run(context: &Context, command: QueueCommand) -> Result<ExitCode> {
         QueueCommand::Void { id, reason } => {
             let record = queue.void(&id, &reason)?;
             println!("{} voided (version {})", record.id, record.version);
+            Ok(ExitCode::SUCCESS)
+        }
+        QueueCommand::Retry { id } => {
+            let released = queue.release_quarantine(&id)?;
+            println!("{id}: {released} quarantined versions will be sent again");
             Ok(ExitCode::SUCCESS)
         }
         QueueCommand::Correct {

@@ -46,6 +46,21 @@ pub async fn void_record(
     .await
 }
 
+/// Sends a quarantined record again (the server's reason was dealt with, e.g. the tablet was
+/// linked as the replacement of the one that made it).
+#[tauri::command]
+pub async fn retry_record(state: State<'_, Shared>, id: String) -> AppResult<RecordRow> {
+    blocking(&state, move |s| {
+        let view = s.with_queue(|q| {
+            q.release_quarantine(&id)?;
+            Ok(q.get(&id)?)
+        })?;
+        s.changed();
+        Ok(row(&view))
+    })
+    .await
+}
+
 /// Each changed field is one correction (one version) with the same reason.
 #[tauri::command]
 pub async fn correct_record(

@@ -72,6 +72,40 @@ pub enum EnrollError {
     Store(#[from] StoreError),
 }
 
+/// Whether `device_id` (which replaces `replaces`, if anything, and may be revoked) can be
+/// made the replacement of `replaced` after the fact.
+fn linkable(
+    device_id: &str,
+    replaced: &str,
+    replaces: Option<String>,
+    revoked: bool,
+) -> Result<(), StoreError> {
+    if device_id == replaced {
+        return Err(StoreError::Conflict(format!(
+            "device {device_id} cannot replace itself"
+        )));
+    }
+    if revoked {
+        return Err(StoreError::Conflict(format!(
+            "device {device_id} is revoked"
+        )));
+    }
+    if let Some(earlier) = replaces {
+        return Err(StoreError::Conflict(format!(
+            "device {device_id} already replaces {earlier}"
+        )));
+    }
+    Ok(())
+}
+
+/// A take-over refused while linking a replacement, as a store error.
+fn link_error(error: EnrollError) -> StoreError {
+    match error {
+        EnrollError::Store(store) => store,
+        other => StoreError::Conflict(other.to_string()),
+    }
+}
+
 /// Either database, behind the same methods.
 #[derive(Clone)]
 pub enum Store {
@@ -146,6 +180,17 @@ impl Store {
         municipality: Option<MunicipalityCode>,
     ) -> Result<Vec<DeviceListing>, StoreError> {
         dispatch!(self, s => s.devices(municipality).await)
+    }
+
+    /// Makes an enrolled device the replacement of `replaced` after the fact (it enrolled with
+    /// a plain code): `replaced` is revoked and its records are taken from `device_id`.
+    pub async fn link_replacement(
+        &self,
+        device_id: &str,
+        replaced: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.link_replacement(device_id, replaced, now).await)
     }
 
     /// The device that took over from `device_id` (enrolled with a code that replaces it).

@@ -175,6 +175,37 @@ impl PostgresStore {
             .collect()
     }
 
+    pub async fn link_replacement(
+        &self,
+        device_id: &str,
+        replaced: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_opt(
+                "SELECT replaces_device, revoked_at IS NOT NULL FROM devices
+                 WHERE device_id = $1 FOR UPDATE",
+                &[&device_id],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Err(StoreError::NotFound(format!("device {device_id}")));
+        };
+        super::linkable(device_id, replaced, row.get(0), row.get(1))?;
+        take_over(&tx, replaced, now)
+            .await
+            .map_err(super::link_error)?;
+        tx.execute(
+            "UPDATE devices SET replaces_device = $2 WHERE device_id = $1",
+            &[&device_id, &replaced],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The device that took over from `device_id`, if one did.
     pub async fn successor(&self, device_id: &str) -> Result<Option<String>, StoreError> {
         successor(&self.client().await?, device_id).await

@@ -8,7 +8,7 @@ use vrs_ticket::MunicipalityCode;
 
 use super::model::{Device, DeviceListing, Enrolment, NewActivationCode};
 use super::sqlite::{db_time, SqliteStore};
-use super::{parse_code, EnrollError, StoreError, PREDECESSORS_MAX};
+use super::{linkable, parse_code, EnrollError, StoreError, PREDECESSORS_MAX};
 use crate::time::to_db_text;
 
 /// An activation code: municipality, venue, expires at, used at, replaces.
@@ -210,6 +210,37 @@ impl SqliteStore {
                 });
             }
             Ok(listed)
+        })
+        .await
+    }
+
+    pub async fn link_replacement(
+        &self,
+        device_id: &str,
+        replaced: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (device_id, replaced) = (device_id.to_string(), replaced.to_string());
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row: Option<(Option<String>, Option<String>)> = tx
+                .query_row(
+                    "SELECT replaces_device, revoked_at FROM devices WHERE device_id = ?1",
+                    [&device_id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((replaces, revoked_at)) = row else {
+                return Err(StoreError::NotFound(format!("device {device_id}")));
+            };
+            linkable(&device_id, &replaced, replaces, revoked_at.is_some())?;
+            take_over(&tx, &replaced, now).map_err(super::link_error)?;
+            tx.execute(
+                "UPDATE devices SET replaces_device = ?2 WHERE device_id = ?1",
+                params![device_id, replaced],
+            )?;
+            tx.commit()?;
+            Ok(())
         })
         .await
     }

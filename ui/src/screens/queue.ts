@@ -112,9 +112,25 @@ export function queueScreen(ctx: Ctx): Screen {
         rowMsg.show((e as { message: string }).message);
       }
     };
+    const retry = async () => {
+      try {
+        await api.retryRecord(r.id);
+        await load();
+        await ctx.refresh();
+      } catch (e) {
+        rowMsg.show((e as { message: string }).message);
+      }
+    };
     clear(
       box,
       r.server_reason && h("p", { class: "message error", "data-testid": "server-reason" }, `${t("server_reason")}: ${r.server_reason}`),
+      r.sync === "quarantined" &&
+        h(
+          "div",
+          { class: "row" },
+          h("p", { class: "hint" }, t("retry_hint")),
+          h("button", { "data-testid": "retry-submit", onclick: () => void retry() }, t("retry")),
+        ),
       h("p", { class: "hint" }, `${r.operator} · ${t("dose_n", { n: r.dose })} · ${r.evidence}`),
       h("h4", {}, t("versions")),
       h(
