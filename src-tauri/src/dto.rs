@@ -295,9 +295,6 @@ pub struct SyncStatusDto {
     pub last_error: Option<String>,
     pub pending: u64,
     pub errors: Vec<SyncErrorDto>,
-    /// Before enrolment: the devices that made records still to be sent (a restored queue's),
-    /// which the activation code must replace for the server to take them.
-    pub made_elsewhere: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

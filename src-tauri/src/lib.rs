@@ -145,6 +145,7 @@ pub fn run() {
             commands::files::default_paths,
             commands::sync::enrol,
             commands::sync::sync_status,
+            commands::sync::pending_makers_elsewhere,
             commands::sync::sync_now,
         ])
         .run(context());

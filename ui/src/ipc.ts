@@ -82,6 +82,7 @@ export const api = {
   defaultPaths: () => call<{ export_csv: string; backup: string; import: string }>("default_paths"),
 
   syncStatus: () => call<SyncStatus>("sync_status"),
+  pendingMakersElsewhere: () => call<string[]>("pending_makers_elsewhere"),
   syncNow: () => call<SyncReport>("sync_now"),
 };
 

@@ -234,8 +234,6 @@ export interface SyncStatus {
   last_error: string | null;
   pending: number;
   errors: SyncError[];
-  /** Before enrolment: devices that made records still to be sent (a restored queue's). */
-  made_elsewhere: string[];
 }
 
 export interface SyncReport {

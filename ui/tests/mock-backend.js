@@ -254,8 +254,8 @@
       last_error: state.online ? null : "connection refused",
       pending: counts().pending,
       errors: state.syncErrors,
-      made_elsewhere: state.enrolled ? [] : state.madeElsewhere,
     }),
+    pending_makers_elsewhere: () => state.madeElsewhere,
     sync_now: () => {
       if (!state.online) fail("other", "sync: connection refused");
       const pending = state.records.filter((r) => r.sync === "pending");

@@ -6,7 +6,7 @@ use tauri::State;
 
 use super::blocking;
 use crate::dto::{EnrolInfo, SyncReportDto, SyncStatusDto};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::records;
 use crate::state::Shared;
 use crate::sync::SyncAgent;
@@ -31,24 +31,9 @@ pub async fn sync_status(
     agent: State<'_, Arc<SyncAgent>>,
 ) -> AppResult<SyncStatusDto> {
     let info = agent.info();
-    let enrolled = info.enrolment.is_some();
-    let (pending, made_elsewhere) = blocking(&state, move |s| {
-        let pending = records::counts(s).map_or(0, |c| c.pending);
-        // Only asked before enrolment, when the enrolment form needs it: it opens every
-        // pending version.
-        let made_elsewhere = if enrolled {
-            Vec::new()
-        } else {
-            match s.with_queue(|q| Ok(q.pending_makers_elsewhere()?)) {
-                Err(AppError::Locked) => Vec::new(),
-                other => other?,
-            }
-        };
-        Ok((pending, made_elsewhere))
-    })
-    .await?;
+    let pending = blocking(&state, |s| Ok(records::counts(s).map_or(0, |c| c.pending))).await?;
     Ok(SyncStatusDto {
-        enrolled,
+        enrolled: info.enrolment.is_some(),
         server_url: info.enrolment.map(|e| e.server_url),
         online: info.online,
         syncing: info.syncing,
@@ -56,8 +41,18 @@ pub async fn sync_status(
         last_error: info.last_error,
         pending,
         errors: info.errors,
-        made_elsewhere,
     })
+}
+
+/// The devices that made records still to be sent, other than this one (a restored queue's):
+/// the activation code must replace them for the server to take those records. Asked by the
+/// enrolment form only, not by the status polls: it opens every pending version.
+#[tauri::command]
+pub async fn pending_makers_elsewhere(state: State<'_, Shared>) -> AppResult<Vec<String>> {
+    blocking(&state, |s| {
+        s.with_queue(|q| Ok(q.pending_makers_elsewhere()?))
+    })
+    .await
 }
 
 #[tauri::command]

@@ -131,12 +131,7 @@ impl PostgresStore {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let client = self.client().await?;
-        client
-            .execute(
-                "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
-                &[&device_id, &now],
-            )
-            .await?;
+        revoke(&client, device_id, now).await?;
         let row = client
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM devices WHERE device_id = $1)",
@@ -245,12 +240,22 @@ async fn take_over<C: GenericClient>(
             by,
         });
     }
-    tx.execute(
-        "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
-        &[&replaced, &now],
-    )
-    .await
-    .map_err(StoreError::from)?;
+    revoke(tx, replaced, now).await?;
+    Ok(())
+}
+
+/// Revokes `device_id` unless it already is (the first revocation time stays).
+async fn revoke<C: GenericClient>(
+    client: &C,
+    device_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    client
+        .execute(
+            "UPDATE devices SET revoked_at = $2 WHERE device_id = $1 AND revoked_at IS NULL",
+            &[&device_id, &now],
+        )
+        .await?;
     Ok(())
 }
 

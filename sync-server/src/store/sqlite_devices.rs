@@ -167,10 +167,7 @@ impl SqliteStore {
     ) -> Result<bool, StoreError> {
         let device_id = device_id.to_string();
         self.call(move |conn| {
-            conn.execute(
-                "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
-                params![device_id, to_db_text(now)],
-            )?;
+            revoke(conn, &device_id, now)?;
             device_exists(conn, &device_id)
         })
         .await
@@ -279,11 +276,16 @@ fn take_over(tx: &Transaction<'_>, replaced: &str, now: DateTime<Utc>) -> Result
             by,
         });
     }
-    tx.execute(
+    revoke(tx, replaced, now)?;
+    Ok(())
+}
+
+/// Revokes `device_id` unless it already is (the first revocation time stays).
+fn revoke(conn: &Connection, device_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
         "UPDATE devices SET revoked_at = ?2 WHERE device_id = ?1 AND revoked_at IS NULL",
-        params![replaced, to_db_text(now)],
-    )
-    .map_err(StoreError::from)?;
+        params![device_id, to_db_text(now)],
+    )?;
     Ok(())
 }
 

@@ -49,11 +49,12 @@ export function syncScreen(ctx: Ctx): Screen {
     const s = await api.syncStatus();
     if (!s.enrolled) {
       window.clearInterval(timer);
+      const madeElsewhere = await api.pendingMakersElsewhere().catch(() => [] as string[]);
       clear(
         el,
         h("h2", {}, t("sync_title")),
         h("p", { class: "hint" }, t("not_enrolled")),
-        ...replacementHint(s.made_elsewhere),
+        ...replacementHint(madeElsewhere),
         enrolForm(() => {
           void ctx.refresh().then(() => ctx.go("sync"));
         }, false),
